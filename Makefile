@@ -1,0 +1,69 @@
+# The one entry point. Every target sets up what it needs itself, so on a fresh machine one command is enough.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+COLLECTION_LINK := $(CURDIR)/.collections/ansible_collections/pytrackdat/deploy
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.collections
+export ANSIBLE_HOME := $(CURDIR)/.ansible
+export MOLECULE_GLOB := molecule/*/molecule.yml
+export PY_COLORS := 0
+export ANSIBLE_FORCE_COLOR := 0
+
+S ?=
+PYTEST_ARGS ?=
+
+.PHONY: help
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+$(COLLECTION_LINK):
+	@mkdir -p $(dir $@)
+	@ln -sfn $(CURDIR) $@
+
+.PHONY: venv
+venv: $(STAMP) $(COLLECTION_LINK) ## create or update .venv and make the collection importable from the checkout
+
+.PHONY: images
+images: ## build the systemd test-host images (Debian 13 and 12) with debootstrap
+	bash molecule/resources/build-images.sh 13 12
+
+.PHONY: lint
+lint: venv ## ansible-lint (production profile) and yamllint
+	yamllint -s .
+	ansible-lint --profile production
+
+.PHONY: sanity
+sanity: venv ## ansible-test sanity on a clean copy of the tracked files
+	bash tests/sanity/run.sh
+
+.PHONY: unit
+unit: venv ## pytest: plugins, emulator, collection build and install
+	pytest -q tests/unit $(PYTEST_ARGS)
+
+.PHONY: molecule
+molecule: venv images ## Molecule scenarios (all, or one: make molecule S=server_setup)
+	bash molecule/resources/run-scenarios.sh $(S)
+
+.PHONY: changelog
+changelog: venv ## lint the changelog fragments
+	antsibull-changelog lint
+
+.PHONY: test
+test: lint changelog sanity unit molecule ## every test there is
+	@echo "make test: all suites passed"
+
+.PHONY: clean
+clean: ## remove the virtualenv and build output (test images are kept)
+	rm -rf $(VENV) .collections .ansible build tests/output

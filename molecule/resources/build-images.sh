@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Builds the systemd test-host images that every Molecule scenario, the DigitalOcean emulator's
+# "docker" machine backend and the end-to-end tests boot. Docker Hub is unreachable here, so the
+# root file systems come from Debian's archive through debootstrap and enter Docker by `docker import`.
+# An image that already exists with the current recipe (label) is kept, so a second run takes a second.
+set -euo pipefail
+
+MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+RECIPE_VERSION=4   # bump when the package list or the steps below change
+PACKAGES=systemd,systemd-sysv,dbus,python3,python3-apt,sudo,openssh-server,iproute2,ca-certificates,procps,curl,gnupg,locales,cron,less,zstd,sqlite3
+SUITES="${*:-13 12}"
+
+suite_name() { case "$1" in 13) echo trixie ;; 12) echo bookworm ;; *) echo "unknown Debian version $1" >&2; exit 2 ;; esac; }
+
+build() {
+    local version=$1 suite tag rootfs
+    suite=$(suite_name "$version")
+    tag="local/debian-systemd:${version}"
+    if [ "$(docker image inspect -f '{{ index .Config.Labels "pytrackdat.recipe" }}' "$tag" 2>/dev/null)" = "$RECIPE_VERSION" ]; then
+        echo "image $tag is up to date"
+        return
+    fi
+    rootfs=$(mktemp -d /var/tmp/ptd-rootfs.XXXXXX)
+    trap 'rm -rf "$rootfs"' RETURN
+    echo "debootstrap $suite into $rootfs (about a minute)"
+    debootstrap --variant=minbase --include="$PACKAGES" "$suite" "$rootfs" "$MIRROR" > "$rootfs.log" 2>&1 \
+        || { tail -n 30 "$rootfs.log"; exit 1; }
+    rm -f "$rootfs.log"
+    # A container has no console to log in on, and SSH host keys must differ per host: they are made at boot.
+    rm -f "$rootfs"/etc/ssh/ssh_host_*
+    mkdir -p "$rootfs/etc/systemd/system/ssh.service.d"
+    printf '[Service]\nExecStartPre=\nExecStartPre=/usr/bin/ssh-keygen -A\nExecStartPre=/usr/sbin/sshd -t\n' > "$rootfs/etc/systemd/system/ssh.service.d/hostkeys.conf"
+    for unit in getty@tty1.service console-getty.service systemd-udevd.service systemd-udev-trigger.service \
+                systemd-firstboot.service systemd-networkd-wait-online.service; do
+        ln -sf /dev/null "$rootfs/etc/systemd/system/$unit"
+    done
+    ln -sf /lib/systemd/system/ssh.service "$rootfs/etc/systemd/system/multi-user.target.wants/ssh.service"
+    echo 'en_US.UTF-8 UTF-8' > "$rootfs/etc/locale.gen"
+    chroot "$rootfs" locale-gen > /dev/null 2>&1 || true
+    : > "$rootfs/etc/machine-id"
+    printf 'deb %s %s main\ndeb %s %s-updates main\ndeb http://deb.debian.org/debian-security %s-security main\n' \
+        "$MIRROR" "$suite" "$MIRROR" "$suite" "$suite" > "$rootfs/etc/apt/sources.list"
+    rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+    tar -C "$rootfs" -c . | docker import \
+        -c 'CMD ["/lib/systemd/systemd"]' -c 'ENV container=docker' \
+        -c "LABEL pytrackdat.recipe=$RECIPE_VERSION" - "$tag" > /dev/null
+    echo "built $tag"
+}
+
+for v in $SUITES; do build "$v"; done

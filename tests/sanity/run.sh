@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# ansible-test sanity needs the collection at ansible_collections/<namespace>/<name> and a tree free of
+# build output, so it runs on a copy of the files git knows about (tracked, or new and not ignored).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+top=$PWD
+dest=$top/build/sanity/ansible_collections/pytrackdat/deploy
+rm -rf "$top/build/sanity"
+mkdir -p "$dest"
+git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
+    [ -e "$f" ] || continue                     # deleted in the work tree, not yet in git
+    mkdir -p "$dest/$(dirname "$f")" && cp -a "$f" "$dest/$f"
+done
+
+# ansible-test bootstraps pip by downloading a script from Ansible's CI host, which is unreachable here.
+# This stand-in does the same job with the interpreter's own ensurepip.
+cache=${HOME}/.ansible/test/cache
+mkdir -p "$cache"
+cat > "$cache/get_pip_24_2.py" <<'PY'
+"""Offline stand-in for get-pip.py: ensurepip, then pip installs the requested packages."""
+import subprocess
+import sys
+
+args = [a for a in sys.argv[1:] if a not in ("--no-setuptools", "--no-wheel", "--disable-pip-version-check")]
+subprocess.check_call([sys.executable, "-m", "ensurepip", "--upgrade", "--default-pip"])
+if args:
+    subprocess.check_call([sys.executable, "-m", "pip", "install", "--disable-pip-version-check"] + args)
+PY
+
+cd "$dest"
+git init -q . && git add -A   # ansible-test finds the files to test through git
+ansible-test sanity --local --python "$(python -c 'import sys; print("%d.%d" % sys.version_info[:2])')" \
+    --requirements --color no "$@"
