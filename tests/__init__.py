@@ -1,0 +1,1 @@
+# tests are run from the repository root with pytest.ini's pythonpath

@@ -1,0 +1,62 @@
+"""The collection builds into a Galaxy tarball that installs offline and works from where it was installed."""
+import json
+import os
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def run(args, cwd=ROOT, env=None):
+    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, f"{' '.join(map(str, args))} failed:\n{proc.stdout}\n{proc.stderr}"
+    return proc.stdout
+
+
+@pytest.fixture(scope="module")
+def tarball(tmp_path_factory):
+    out = tmp_path_factory.mktemp("dist")
+    run([BIN / "ansible-galaxy", "collection", "build", "--output-path", out, "--force"])
+    (built,) = out.glob("pytrackdat-deploy-*.tar.gz")
+    return built
+
+
+@pytest.fixture(scope="module")
+def installed(tarball, tmp_path_factory):
+    dest = tmp_path_factory.mktemp("collections")
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(dest))
+    out = run([BIN / "ansible-galaxy", "collection", "install", "--offline", "-p", dest, tarball], cwd=dest, env=env)
+    assert "pytrackdat.deploy:0.1.0 was installed successfully" in out, out
+    return dest
+
+
+def test_tarball_leaves_development_files_out(tarball):
+    with tarfile.open(tarball) as tar:
+        names = tar.getnames()
+    assert "MANIFEST.json" in names and "galaxy.yml" not in names
+    for dev_only in (".venv", ".collections", "molecule", "tests", "Makefile", ".ci", "ansible.cfg"):
+        assert not any(n == dev_only or n.startswith(dev_only + "/") for n in names), dev_only
+    for shipped in ("roles", "plugins", "playbooks", "meta/runtime.yml", "README.md"):
+        assert any(n == shipped or n.startswith(shipped + "/") for n in names), shipped
+
+
+def test_installed_collection_is_listed_with_its_version(installed):
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(installed))
+    out = run([BIN / "ansible-galaxy", "collection", "list", "pytrackdat.deploy", "--format", "json", "-p", installed],
+              cwd=installed, env=env)
+    found = {name: meta["version"] for path in json.loads(out).values() for name, meta in path.items()}
+    assert found.get("pytrackdat.deploy") == "0.1.0", found
+
+
+def test_installed_playbooks_parse_by_their_fqcn(installed):
+    playbooks = sorted(p.stem for p in (ROOT / "playbooks").glob("*.yml"))
+    assert playbooks, "the collection ships no playbooks"
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(installed), ANSIBLE_CONFIG="/dev/null")
+    inventory = "localhost,"
+    for name in playbooks:
+        run([BIN / "ansible-playbook", "-i", inventory, "--syntax-check", f"pytrackdat.deploy.{name}"], cwd=installed, env=env)
