@@ -1,0 +1,520 @@
+"""The ``docker`` machine backend of the DigitalOcean emulator: every droplet is a real systemd host.
+
+A droplet becomes a container booted from a local systemd image (``make images``) with its own loopback
+address 127.0.0.N standing in for its public IPv4: ports 22, 80 and 443 are published on that address, so
+``ssh root@127.0.0.N`` and ``curl http://127.0.0.N/`` reach the droplet exactly as they would reach a real one.
+What cloud-init does on a DigitalOcean droplet is done here before the first boot: the requested SSH keys go
+into root's ``authorized_keys`` and the user data is run once, on the first boot, by a oneshot unit that plays
+cloud-init's final stage (a ``cloud-init status [--wait]`` stand-in reports on it).
+
+Every container and volume carries labels with the droplet id and an owner (host, pid and process start
+time of the emulator that made it): ``close()`` removes what this backend made, ``cleanup_leftovers()``
+removes what emulators that are no longer running left behind and never touches a running emulator's droplets.
+
+The module talks to the engine through the ``docker`` CLI and imports nothing from the rest of the emulator.
+"""
+
+from __future__ import annotations
+
+import base64
+import fnmatch
+import io
+import json
+import logging
+import os
+import re
+import shlex
+import socket
+import subprocess
+import tarfile
+import threading
+import time
+import uuid
+
+LOG = logging.getLogger(__name__)
+
+DEFAULT_IMAGE_MAP = {
+    "debian-13-x64": "local/debian-systemd:13",
+    "debian-12-x64": "local/debian-systemd:12",
+    # Ubuntu's archive is unreachable here, so no Ubuntu image can be built: Debian 13 stands in.
+    "ubuntu-*": "local/debian-systemd:13",
+}
+PUBLISHED_PORTS = (22, 80, 443)
+# A systemd container needs these, and this machine refuses --privileged.
+SYSTEMD_RUN_FLAGS = (
+    "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN",
+    "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
+    "--cgroupns=host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw",
+    "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp",
+    # systemd halts cleanly on SIGRTMIN+3 and ignores docker's default SIGTERM.
+    "--stop-signal", "SIGRTMIN+3",
+)
+DOCKER_CLI_TIMEOUT = 120
+
+# Paths inside the droplet; /var/lib/cloud is where cloud-init keeps its state on a real droplet.
+USER_DATA_PATH = "/var/lib/cloud/user-data"
+USER_DATA_SCRIPT_PATH = "/var/lib/cloud/user-data.sh"
+USER_DATA_STATE = "/var/lib/cloud/ptd-user-data"  # .started and .exit mark the single run
+USER_DATA_UNIT = "ptd-cloud-final.service"
+
+USER_DATA_RUNNER = f"""#!/bin/sh
+# Runs the droplet's user data once, as cloud-init's final stage does on a droplet's first boot.
+# The start is recorded before the script runs, so a script that reboots the machine is not run again.
+date -u +%Y-%m-%dT%H:%M:%SZ > {USER_DATA_STATE}.started
+script={USER_DATA_SCRIPT_PATH}
+[ -e "$script" ] || script={USER_DATA_PATH}
+rc=0
+"$script" >> /var/log/cloud-init-output.log 2>&1 || rc=$?
+echo "$rc" > {USER_DATA_STATE}.exit
+exit "$rc"
+"""
+
+# A oneshot unit in multi-user.target, like cloud-final.service: `systemctl is-system-running --wait`
+# returns only after the user data has run.
+USER_DATA_UNIT_TEXT = f"""[Unit]
+Description=Emulated cloud-init final stage: run the droplet's user data once
+After=network-online.target ssh.service
+ConditionPathExists=!{USER_DATA_STATE}.started
+
+[Service]
+Type=oneshot
+Environment=HOME=/root
+ExecStart=/var/lib/cloud/ptd-run-user-data
+TimeoutStartSec={{timeout}}
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+CLOUD_INIT_STATUS = f"""#!/bin/sh
+# Stand-in for `cloud-init status [--wait]` on an emulated droplet (the test images have no cloud-init).
+state() {{
+    if [ ! -e {USER_DATA_PATH} ] || [ ! -x /var/lib/cloud/ptd-run-user-data ]; then echo done
+    elif [ ! -e {USER_DATA_STATE}.exit ]; then echo running
+    elif [ "$(cat {USER_DATA_STATE}.exit)" = 0 ]; then echo done
+    else echo error
+    fi
+}}
+[ "${{1:-}}" = status ] || {{ echo "cloud-init (emulated droplet): only 'status [--wait]' is available" >&2; exit 2; }}
+case " $* " in *" --wait "*|*" -w "*) while [ "$(state)" = running ]; do sleep 1; done ;; esac
+echo "status: $(state)"
+[ "$(state)" != error ]
+"""
+
+
+class MachineError(RuntimeError):
+    """A droplet's machine could not be made, booted, or changed; the message says why and what to do."""
+
+
+def _docker(*args, stdin=None, timeout=DOCKER_CLI_TIMEOUT, check=True):
+    try:
+        result = subprocess.run(["docker", *args], input=stdin, capture_output=True, timeout=timeout, check=False)
+    except FileNotFoundError as exc:
+        raise MachineError("the docker CLI is not installed: the docker machine backend needs it") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise MachineError(f"`docker {' '.join(args[:2])}` did not finish within {timeout} s") from exc
+    if check and result.returncode != 0:
+        raise MachineError(f"`docker {' '.join(args[:3])}` failed: {result.stderr.decode(errors='replace').strip()}")
+    return result
+
+
+def _process_start_time(pid):
+    """The start time of a process in clock ticks since boot (field 22 of /proc/PID/stat), or None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def _this_process_owner():
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_process_start_time(pid)}"
+
+
+def _owner_is_running(owner):
+    """True if the emulator process named by an owner label still runs on this host (pid reuse is caught by start time)."""
+    try:
+        host, pid, started = owner.rsplit(":", 2)
+    except ValueError:
+        return False
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    return _process_start_time(int(pid)) == started
+
+
+def _safe_name(name, limit):
+    """A droplet name made fit for a container name and a hostname: [A-Za-z0-9.-], within `limit` characters."""
+    cleaned = re.sub(r"[^A-Za-z0-9.-]+", "-", name).strip("-.") or "droplet"
+    return cleaned[:limit].rstrip("-.")
+
+
+def _address_is_free(address, ports=PUBLISHED_PORTS):
+    """True if nothing on the host listens on any of the ports at this address (a wildcard listener counts)."""
+    for port in ports:
+        probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            # SO_REUSEADDR ignores TIME_WAIT left by a destroyed droplet but still fails on a listener.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((address, port))
+        except OSError:
+            return False
+        finally:
+            probe.close()
+    return True
+
+
+def _addresses_published_by_containers():
+    """Host addresses any container (running or stopped) publishes ports on; 0.0.0.0 if one publishes on all of them."""
+    ids = _docker("ps", "-aq").stdout.decode().split()
+    if not ids:
+        return set()
+    result = _docker("inspect", "--format", "{{json .HostConfig.PortBindings}}", *ids, check=False)
+    addresses = set()
+    for line in result.stdout.decode().splitlines():
+        bindings = json.loads(line) if line.strip() not in ("", "null") else {}
+        for container_port, host_bindings in bindings.items():
+            if int(container_port.split("/")[0]) not in PUBLISHED_PORTS:
+                continue
+            for binding in host_bindings or []:
+                addresses.add(binding.get("HostIp") or "0.0.0.0")
+    return addresses
+
+
+def _tar_of(files):
+    """A tar stream for `docker cp - CONTAINER:/`: (path, data or None for a directory, mode[, link target])."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for entry in files:
+            path, data, mode = entry[:3]
+            info = tarfile.TarInfo(path.lstrip("/"))
+            info.mode, info.uid, info.gid, info.mtime = mode, 0, 0, int(time.time())
+            if len(entry) > 3:
+                info.type, info.linkname = tarfile.SYMTYPE, entry[3]
+                archive.addfile(info)
+            elif data is None:
+                info.type = tarfile.DIRTYPE
+                archive.addfile(info)
+            else:
+                info.size = len(data)
+                archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def cloud_config_to_script(text, droplet):
+    """Turn the supported part of a #cloud-config document into a shell script; log what is not supported.
+
+    Supported, in cloud-init's order: write_files (content, path, permissions, owner, encoding text/b64),
+    package_update, packages, runcmd. ssh_authorized_keys is handled by the caller. Returns (script, extra keys).
+    """
+    import yaml  # pylint: disable=import-outside-toplevel  # only #cloud-config user data needs it
+
+    try:
+        config = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise MachineError(f"droplet {droplet}: user_data starts with #cloud-config but is not valid YAML: {exc}") from exc
+    if not isinstance(config, dict):
+        raise MachineError(f"droplet {droplet}: #cloud-config user_data must be a mapping")
+    supported = {"write_files", "package_update", "packages", "runcmd", "ssh_authorized_keys"}
+    unsupported = sorted(set(config) - supported)
+    if unsupported:
+        LOG.warning("droplet %s: cloud-config keys not supported by the emulator, ignored: %s", droplet, ", ".join(unsupported))
+    lines = ["#!/bin/sh", "# Made by the DigitalOcean emulator from the droplet's #cloud-config user data."]
+    for item in config.get("write_files") or []:
+        encoding = str(item.get("encoding", "text")).lower()
+        content = item.get("content", "")
+        if encoding in ("b64", "base64"):
+            content = base64.b64decode(content).decode()
+        elif encoding not in ("text", "text/plain"):
+            LOG.warning("droplet %s: write_files encoding %r is not supported, %s is skipped", droplet, encoding, item.get("path"))
+            continue
+        path = shlex.quote(str(item["path"]))
+        lines.append(f"mkdir -p \"$(dirname {path})\"")
+        lines.append(f"printf '%s' {shlex.quote(content)} > {path}")
+        lines.append(f"chmod {shlex.quote(str(item.get('permissions', '0644')))} {path}")
+        lines.append(f"chown {shlex.quote(str(item.get('owner', 'root:root')))} {path}")
+    if config.get("package_update") or config.get("packages"):
+        lines.append("apt-get update -q")
+    if config.get("packages"):
+        packages = " ".join(shlex.quote(str(p)) for p in config["packages"])
+        lines.append(f"DEBIAN_FRONTEND=noninteractive apt-get install -y -q {packages}")
+    for command in config.get("runcmd") or []:
+        lines.append(" ".join(shlex.quote(str(a)) for a in command) if isinstance(command, list) else str(command))
+    return "\n".join(lines) + "\n", [str(k) for k in config.get("ssh_authorized_keys") or []]
+
+
+class DockerMachineBackend:
+    """Droplets as systemd containers, each on its own 127.0.0.N with ports 22, 80 and 443 published there."""
+
+    name = "docker"
+
+    def __init__(self, image_map: dict | None = None, address_range=("127.0.0.", 10, 250), label="pytrackdat.emulator",
+                 docker_volume_for_var_lib_docker=True, boot_timeout=60, user_data_timeout=900):
+        """image_map adds to or overrides the slug -> image map (keys may be globs such as ``ubuntu-*``);
+        address_range is (prefix, first, last) of the addresses handed out; label prefixes every docker label."""
+        self.image_map = {**DEFAULT_IMAGE_MAP, **(image_map or {})}
+        self.address_prefix, self.first_host, self.last_host = address_range
+        self.label = label
+        self.docker_volume_for_var_lib_docker = docker_volume_for_var_lib_docker
+        self.boot_timeout = boot_timeout
+        self.user_data_timeout = user_data_timeout
+        self.owner = _this_process_owner()
+        self.backend_id = uuid.uuid4().hex[:12]
+        self._lock = threading.Lock()  # address choice and container creation, and close()
+        self._addresses = {}  # droplet id -> address, for droplets this backend made
+        self._closed = False
+
+    # --- the interface the emulator calls ---------------------------------------------------------------------
+
+    def provision(self, droplet_id: int, name: str, image_slug: str, ssh_public_keys: list[str], user_data: str | None) -> dict:
+        """Create and boot the droplet's machine; return once systemd finished booting and sshd answers."""
+        started = time.monotonic()
+        image = self.image_for(image_slug)
+        self._require_image(image)
+        files, has_user_data = self._first_boot_files(droplet_id, ssh_public_keys, user_data)
+        container = f"ptd-droplet-{droplet_id}-{_safe_name(name, 40)}"
+        with self._lock:
+            if self._closed:
+                raise MachineError(f"droplet {droplet_id}: the docker machine backend is closed")
+            self._remove_stale_namesake(container)
+            volume_args = self._create_volume(droplet_id, container)
+        tried = set()
+        while True:
+            with self._lock:
+                if self._closed:
+                    raise MachineError(f"droplet {droplet_id}: the docker machine backend was closed while provisioning")
+                address = self._free_address(tried)
+                self._create_container(droplet_id, container, _safe_name(name, 63), image, address, volume_args)
+                self._addresses[droplet_id] = address
+            _docker("cp", "-", f"{container}:/", stdin=_tar_of(files))
+            result = _docker("start", container, check=False)
+            if result.returncode == 0:
+                break
+            error = result.stderr.decode(errors="replace").strip()
+            _docker("rm", "-f", container, check=False)
+            self._addresses.pop(droplet_id, None)
+            # Another process took the address between the check and the start: try the next one, a few times.
+            if len(tried) >= 3 or not ("address already in use" in error or "port is already allocated" in error):
+                raise MachineError(f"droplet {droplet_id}: `docker start {container}` failed: {error}")
+            LOG.info("droplet %s: %s was taken meanwhile (%s), trying another address", droplet_id, address, error)
+            tried.add(address)
+        timeout = self.boot_timeout + (self.user_data_timeout if has_user_data else 0)
+        self._wait_until_booted(container, address, timeout)
+        LOG.info("droplet %s (%s) is up on %s after %.1f s", droplet_id, container, address, time.monotonic() - started)
+        return {"public_ipv4": address, "private_ipv4": address}
+
+    def power_off(self, droplet_id: int) -> None:
+        """Halt the machine cleanly (systemd shuts down on the container's stop signal)."""
+        container = self._container_of(droplet_id)
+        if container:
+            _docker("stop", "--time", "30", container)
+
+    def power_on(self, droplet_id: int) -> None:
+        """Start the machine and wait until it has booted and sshd answers."""
+        container = self._require_container(droplet_id)
+        _docker("start", container)
+        self._wait_until_booted(container, self._address_of(container), self.boot_timeout)
+
+    def reboot(self, droplet_id: int) -> None:
+        """Restart the machine (a clean halt, then a boot) and wait until it has booted and sshd answers."""
+        container = self._require_container(droplet_id)
+        _docker("restart", "--time", "30", container)
+        self._wait_until_booted(container, self._address_of(container), self.boot_timeout)
+
+    def destroy(self, droplet_id: int) -> None:
+        """Remove the machine and its volumes; a droplet that has no machine (any more) is fine."""
+        filters = [f"label={self.label}.owner={self.owner}", f"label={self.label}.droplet_id={droplet_id}"]
+        self._remove(filters)
+        self._addresses.pop(droplet_id, None)
+
+    def close(self) -> None:
+        """Remove every machine and volume this backend made; provisions still under way fail."""
+        with self._lock:
+            self._closed = True
+            self._remove([f"label={self.label}.owner={self.owner}", f"label={self.label}.backend={self.backend_id}"])
+            self._addresses.clear()
+
+    @classmethod
+    def cleanup_leftovers(cls, label="pytrackdat.emulator") -> int:
+        """Remove containers and volumes left by emulators that no longer run; return how many were removed.
+
+        Machines of an emulator process that still runs on this host are kept: several test sessions may share
+        the Docker engine, and a leftover is by definition something nobody will clean up any more.
+        """
+        removed = 0
+        listings = {
+            "container": (["ps", "-aq"], "{{ index .Config.Labels \"%s.owner\" }}", ["rm", "-f", "-v"]),
+            "volume": (["volume", "ls", "-q"], "{{ index .Labels \"%s.owner\" }}", ["volume", "rm", "-f"]),
+        }
+        for kind, (list_command, owner_format, remove_command) in listings.items():
+            for ident in _docker(*list_command, "--filter", f"label={label}").stdout.decode().split():
+                owner = _docker(kind, "inspect", "--format", owner_format % label, ident, check=False).stdout.decode().strip()
+                if not _owner_is_running(owner) and _docker(*remove_command, ident, check=False).returncode == 0:
+                    removed += 1
+        if removed:
+            LOG.info("removed %d container(s)/volume(s) left by emulators that no longer run (label %s)", removed, label)
+        return removed
+
+    # --- helpers --------------------------------------------------------------------------------------------
+
+    def image_for(self, image_slug):
+        """The local image that stands in for a DigitalOcean image slug (exact slugs win over globs)."""
+        image = self.image_map.get(image_slug)
+        if image is None:
+            image = next((img for pattern, img in self.image_map.items() if fnmatch.fnmatchcase(image_slug, pattern)), None)
+        if image is None:
+            raise MachineError(f"no local image stands in for the image slug {image_slug!r}; known: {', '.join(sorted(self.image_map))}")
+        ubuntu = re.match(r"ubuntu-(\d+)-(\d+)", image_slug)
+        if ubuntu and image.startswith("local/debian-systemd:"):
+            LOG.warning("Debian %s stands in for Ubuntu %s.%s (%s): Ubuntu's archive is unreachable here",
+                        image.rsplit(":", 1)[1], ubuntu.group(1), ubuntu.group(2), image_slug)
+        return image
+
+    @staticmethod
+    def _require_image(image):
+        if _docker("image", "inspect", image, check=False).returncode != 0:
+            raise MachineError(f"the image {image} is missing: build it with `make images` (and is dockerd running?)")
+
+    def _first_boot_files(self, droplet_id, ssh_public_keys, user_data):
+        """What cloud-init would put in place before the first login: root's keys, the user data and its runner."""
+        keys = [k.strip() for k in ssh_public_keys or [] if k and k.strip()]
+        files = [("/var/lib/cloud", None, 0o755)]
+        script = None
+        if user_data:
+            head = user_data.lstrip()[:64]
+            if head.startswith("#!"):
+                files.append((USER_DATA_PATH, user_data.encode(), 0o700))
+                script = USER_DATA_PATH
+            elif head.startswith("#cloud-config"):
+                converted, config_keys = cloud_config_to_script(user_data, droplet_id)
+                keys += config_keys
+                files.append((USER_DATA_PATH, user_data.encode(), 0o600))
+                files.append((USER_DATA_SCRIPT_PATH, converted.encode(), 0o700))
+                script = USER_DATA_SCRIPT_PATH
+            else:
+                files.append((USER_DATA_PATH, user_data.encode(), 0o600))
+                LOG.warning("droplet %s: user_data is neither a #! script nor #cloud-config; stored in %s, not run",
+                            droplet_id, USER_DATA_PATH)
+        if keys:
+            files += [("/root/.ssh", None, 0o700), ("/root/.ssh/authorized_keys", ("\n".join(keys) + "\n").encode(), 0o600)]
+        files.append(("/usr/local/bin/cloud-init", CLOUD_INIT_STATUS.encode(), 0o755))
+        if script:
+            unit = f"/etc/systemd/system/{USER_DATA_UNIT}"
+            files += [
+                ("/var/lib/cloud/ptd-run-user-data", USER_DATA_RUNNER.encode(), 0o700),
+                (unit, USER_DATA_UNIT_TEXT.format(timeout=self.user_data_timeout).encode(), 0o644),
+                (f"/etc/systemd/system/multi-user.target.wants/{USER_DATA_UNIT}", None, 0o777, unit),
+            ]
+        return files, script is not None
+
+    def _remove_stale_namesake(self, container):
+        """A container of this name left by an emulator that crashed is removed; one of a running emulator is an error."""
+        result = _docker("inspect", "--format", f'{{{{ index .Config.Labels "{self.label}.owner" }}}}', container, check=False)
+        if result.returncode != 0:
+            return
+        owner = result.stdout.decode().strip()
+        if owner and owner != self.owner and _owner_is_running(owner):
+            raise MachineError(f"the container {container} belongs to another emulator that is still running ({owner})")
+        if owner == self.owner:
+            raise MachineError(f"the container {container} already exists: droplet ids must be unique")
+        LOG.info("removing %s, left by an emulator that no longer runs", container)
+        self._remove([f"name=^/{container}$"])
+
+    def _labels(self, droplet_id):
+        labels = [f"{self.label}=droplet", f"{self.label}.droplet_id={droplet_id}", f"{self.label}.owner={self.owner}",
+                  f"{self.label}.backend={self.backend_id}"]
+        return [arg for label in labels for arg in ("--label", label)]
+
+    def _create_volume(self, droplet_id, container):
+        """The droplet's /var/lib/docker volume (a nested Docker engine needs overlay2, not the container's overlay)."""
+        if not self.docker_volume_for_var_lib_docker:
+            return []
+        volume = f"{container}-var-lib-docker"
+        _docker("volume", "create", *self._labels(droplet_id), volume)
+        return ["-v", f"{volume}:/var/lib/docker"]
+
+    def _create_container(self, droplet_id, container, hostname, image, address, volume_args):
+        """Create (not start) the container with ports 22, 80 and 443 published on its address."""
+        ports = [arg for port in PUBLISHED_PORTS for arg in ("-p", f"{address}:{port}:{port}")]
+        _docker("create", "--name", container, "--hostname", hostname, *self._labels(droplet_id),
+                "--label", f"{self.label}.address={address}", *SYSTEMD_RUN_FLAGS, *volume_args, *ports,
+                image, "/lib/systemd/systemd")
+
+    def _free_address(self, tried):
+        published = _addresses_published_by_containers()
+        if "0.0.0.0" in published:
+            raise MachineError("a container publishes port 22, 80 or 443 on every address (0.0.0.0), so no droplet can have its own")
+        taken = published | set(self._addresses.values()) | tried
+        for host in range(self.first_host, self.last_host + 1):
+            address = f"{self.address_prefix}{host}"
+            if address not in taken and _address_is_free(address):
+                return address
+        raise MachineError(f"no free address in {self.address_prefix}{self.first_host}-{self.last_host}: every one has "
+                           "a container or a listener on port 22, 80 or 443")
+
+    def _container_of(self, droplet_id):
+        names = _docker("ps", "-a", "--format", "{{.Names}}", "--filter", f"label={self.label}.owner={self.owner}",
+                        "--filter", f"label={self.label}.droplet_id={droplet_id}").stdout.decode().split()
+        return names[0] if names else None
+
+    def _require_container(self, droplet_id):
+        container = self._container_of(droplet_id)
+        if not container:
+            raise MachineError(f"droplet {droplet_id} has no machine (was it destroyed?)")
+        return container
+
+    def _address_of(self, container):
+        return _docker("inspect", "--format", f'{{{{ index .Config.Labels "{self.label}.address" }}}}', container).stdout.decode().strip()
+
+    def _remove(self, filters):
+        filter_args = [arg for f in filters for arg in ("--filter", f)]
+        containers = _docker("ps", "-aq", *filter_args).stdout.decode().split()
+        if containers:
+            _docker("rm", "-f", "-v", *containers)
+        volume_filters = [arg for f in filters if f.startswith("label=") for arg in ("--filter", f)]
+        if volume_filters:
+            volumes = _docker("volume", "ls", "-q", *volume_filters).stdout.decode().split()
+            if volumes:
+                _docker("volume", "rm", "-f", *volumes)
+
+    def _wait_until_booted(self, container, address, timeout):
+        """Wait until systemd says running/degraded and sshd sends its banner on address:22, within timeout."""
+        deadline = time.monotonic() + timeout
+        state = "not asked yet"
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise MachineError(f"{container} did not finish booting within {timeout} s (systemd says: {state})")
+            running = _docker("inspect", "--format", "{{.State.Running}}", container, check=False).stdout.decode().strip()
+            if running != "true":
+                logs = _docker("logs", "--tail", "20", container, check=False)
+                raise MachineError(f"{container} stopped while booting (running={running or 'gone'}): "
+                                   f"{(logs.stdout + logs.stderr).decode(errors='replace').strip()[-1500:]}")
+            try:
+                result = subprocess.run(["docker", "exec", container, "systemctl", "is-system-running", "--wait"],
+                                        capture_output=True, timeout=remaining, check=False)
+                state = (result.stdout.decode().strip() or result.stderr.decode(errors="replace").strip())
+            except subprocess.TimeoutExpired:
+                continue
+            if state in ("running", "degraded"):
+                break
+            time.sleep(0.2)  # systemd's bus is not up yet, or it is still stopping from the previous boot
+        if state == "degraded":
+            failed = _docker("exec", container, "systemctl", "--failed", "--no-legend", "--plain", check=False).stdout.decode().strip()
+            LOG.warning("%s booted degraded; failed units: %s", container, failed.replace("\n", "; "))
+        self._wait_for_sshd(container, address, deadline, timeout)
+
+    @staticmethod
+    def _wait_for_sshd(container, address, deadline, timeout):
+        # docker-proxy accepts the connection even when nothing listens inside, so wait for sshd's banner.
+        while True:
+            try:
+                with socket.create_connection((address, 22), timeout=2) as connection:
+                    connection.settimeout(2)
+                    if connection.recv(64).startswith(b"SSH-"):
+                        return
+            except OSError:
+                pass
+            if time.monotonic() >= deadline:
+                raise MachineError(f"sshd of {container} did not answer on {address}:22 within {timeout} s")
+            time.sleep(0.2)
