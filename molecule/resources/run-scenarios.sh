@@ -1,25 +1,53 @@
 #!/usr/bin/env bash
-# Runs Molecule scenarios one after another: all of them, or those named. A scenario directory may hold a
-# file `distros` listing the Debian versions to run it on (default: 13). Prints a timing line per run.
+# Runs Molecule scenarios: all of them, or those named. Scenarios run side by side (PTD_MOLECULE_JOBS at a time,
+# default 3: most of their time is spent waiting on package downloads and container boots, not on the 2 CPUs);
+# the Debian versions of one scenario (its `distros` file, default 13) run one after another. Each run's output goes
+# to build/molecule/<scenario>-debian<N>.log and is printed in full when it fails. Ends with a timing table.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+jobs=${PTD_MOLECULE_JOBS:-3}
+logdir=build/molecule
+mkdir -p "$logdir"
 
 if [ $# -gt 0 ]; then scenarios=("$@"); else
     mapfile -t scenarios < <(for d in molecule/*/molecule.yml; do basename "$(dirname "$d")"; done)
 fi
-
-failed=()
-summary=()
 for s in "${scenarios[@]}"; do
     [ -f "molecule/$s/molecule.yml" ] || { echo "no Molecule scenario named '$s' (see molecule/)" >&2; exit 2; }
-    distros=$(cat "molecule/$s/distros" 2>/dev/null || echo 13)
-    for d in $distros; do
-        start=$(date +%s)
-        echo "=== molecule test -s $s (Debian $d)"
-        if MOLECULE_DISTRO=$d molecule test -s "$s"; then result=passed; else result=FAILED; failed+=("$s/debian$d"); fi
-        docker volume rm -f "ptd-molecule-$s-docker" > /dev/null 2>&1 || true
-        summary+=("$(printf '%-22s debian%-3s %-7s %4ss' "$s" "$d" "$result" $(( $(date +%s) - start )))")
-    done
 done
-printf '%s\n' "--- molecule summary" "${summary[@]}"
-if [ ${#failed[@]} -gt 0 ]; then echo "failed: ${failed[*]}" >&2; exit 1; fi
+
+run_scenario() {   # one scenario, each of its Debian versions in turn; writes one result line per version
+    local s=$1 d start rc log
+    for d in $(cat "molecule/$s/distros" 2>/dev/null || echo 13); do
+        log="$logdir/$s-debian$d.log"
+        start=$(date +%s)
+        MOLECULE_DISTRO=$d molecule test -s "$s" > "$log" 2>&1; rc=$?
+        docker volume rm -f "ptd-molecule-$s-docker" > /dev/null 2>&1 || true
+        printf '%-24s debian%-3s %-7s %5ss\n' "$s" "$d" "$([ $rc = 0 ] && echo passed || echo FAILED)" \
+            $(( $(date +%s) - start )) > "$log.result"
+        echo "--- $(cat "$log.result")"
+    done
+}
+
+rm -f "$logdir"/*.result
+running=0
+for s in "${scenarios[@]}"; do
+    echo "--- starting molecule scenario $s"
+    run_scenario "$s" &
+    running=$((running + 1))
+    if [ "$running" -ge "$jobs" ]; then wait -n; running=$((running - 1)); fi
+done
+wait
+
+failed=0
+for r in "$logdir"/*.result; do
+    if grep -q FAILED "$r"; then
+        failed=1
+        log=${r%.result}
+        echo "=================== $(basename "$log") (failed) ==================="
+        tail -n 300 "$log"
+    fi
+done
+echo "--- molecule summary"
+cat "$logdir"/*.result
+exit $failed
