@@ -119,12 +119,14 @@ def _docker(*args, stdin=None, timeout=DOCKER_CLI_TIMEOUT, check=True):
 
 
 def _process_start_time(pid):
-    """The start time of a process in clock ticks since boot (field 22 of /proc/PID/stat), or None if it is gone."""
+    """The start time of a live process in clock ticks since boot (field 22 of /proc/PID/stat), or None if it is
+    gone or a zombie (a crashed emulator its parent has not reaped yet)."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
         return None
+    return fields[19] if len(fields) > 19 and fields[0] not in ("Z", "X") else None
 
 
 def _this_process_owner():
