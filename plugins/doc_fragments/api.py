@@ -1,0 +1,41 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) pytrackdat.deploy developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    """Connection and authentication options shared by the DigitalOcean modules."""
+
+    DOCUMENTATION = r"""
+options:
+  api_token:
+    description:
+      - DigitalOcean personal access token (read and write scope for modules that change things).
+      - When not set, the first of the environment variables E(DIGITALOCEAN_ACCESS_TOKEN), E(DIGITALOCEAN_TOKEN)
+        and E(DO_API_TOKEN) that is set is used.
+    type: str
+    aliases: [oauth_token]
+  api_url:
+    description:
+      - Base URL of the DigitalOcean API. It is normalised to end in C(/v2/).
+      - When not set, the environment variable E(DIGITALOCEAN_END_POINT) or E(DIGITALOCEAN_API_URL) is used,
+        else U(https://api.digitalocean.com/v2/).
+    type: str
+    aliases: [baseurl]
+  api_timeout:
+    description:
+      - Timeout of each API request in seconds.
+      - When not set, the environment variable E(PYTHON_DIGITALOCEAN_REQUEST_TIMEOUT_SEC) is used, else 30.
+    type: float
+    default: 30
+notes:
+  - Requests that fail with 429 (honouring C(Retry-After)), 500, 502, 503, 504 or a lost connection are retried
+    with exponential backoff and jitter, at most 8 attempts and 120 seconds per request. A create is never
+    retried blindly - the resource is looked up first, so a lost response cannot create a duplicate.
+requirements:
+  - python-digitalocean >= 1.17.0
+"""

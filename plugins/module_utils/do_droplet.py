@@ -1,0 +1,332 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) pytrackdat.deploy developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Logic of the droplet module: find by name (+ region), create once, wait, reconcile, delete."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+import time
+
+from ansible_collections.pytrackdat.deploy.plugins.module_utils.do_api import (
+    DOAPIError, check_slug, droplet_ips, HOSTNAME_RE,
+)
+
+DEFAULT_SIZE = "s-1vcpu-512mb-10gb"
+DEFAULT_IMAGE = "ubuntu-24-04-x64"
+FINGERPRINT_RE = re.compile(r"^([0-9a-f]{2}:){15}[0-9a-f]{2}$")
+TAG_RE = re.compile(r"^[A-Za-z0-9_:\-]{1,255}$")
+UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+POLL_FIRST = 0.5
+POLL_CAP = 10.0
+
+
+def droplet_argument_spec():
+    return dict(
+        name=dict(type="str", required=True),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        power=dict(type="str", default="active", choices=["active", "off"]),
+        region=dict(type="str"),
+        size=dict(type="str"),
+        image=dict(type="str", default=DEFAULT_IMAGE),
+        ssh_keys=dict(type="list", elements="str", no_log=False),
+        tags=dict(type="list", elements="str"),
+        backups=dict(type="bool"),
+        monitoring=dict(type="bool", default=True),
+        ipv6=dict(type="bool", default=False),
+        vpc_uuid=dict(type="str"),
+        user_data=dict(type="str"),
+        resize=dict(type="bool", default=False),
+        wait=dict(type="bool", default=True),
+        wait_timeout=dict(type="int", default=300),
+    )
+
+
+def validate_params(params):
+    """Every check that needs no API call; returns a list of messages (empty when the input is fine)."""
+    errors = []
+    name = params["name"]
+    if not name or not name.strip():
+        errors.append("name must not be empty")
+    elif not HOSTNAME_RE.match(name):
+        errors.append("name %r is not a valid droplet name: use letters, digits, dots and dashes" % name)
+    for option in ("region", "size"):
+        problem = check_slug(params.get(option), option)
+        if problem:
+            errors.append(problem)
+    image = params.get("image")
+    if image is not None and not image.isdigit():
+        problem = check_slug(image, "image")
+        if problem:
+            errors.append(problem + " or a numeric image id")
+    for key in params.get("ssh_keys") or []:
+        if not (key.isdigit() or FINGERPRINT_RE.match(key.lower())):
+            errors.append("ssh_keys entry %r is neither a numeric key id nor an MD5 fingerprint (aa:bb:...:ff)" % key)
+    for tag in params.get("tags") or []:
+        if not TAG_RE.match(tag):
+            errors.append("tag %r is invalid: use 1-255 letters, digits, '_', '-' and ':'" % tag)
+    if params.get("vpc_uuid") and not UUID_RE.match(params["vpc_uuid"]):
+        errors.append("vpc_uuid %r is not a UUID" % params["vpc_uuid"])
+    if params.get("user_data") and len(params["user_data"].encode("utf-8")) > 65536:
+        errors.append("user_data is larger than DigitalOcean's 64 KiB limit")
+    if params["wait_timeout"] <= 0:
+        errors.append("wait_timeout must be a positive number of seconds")
+    return errors
+
+
+def _has_backups(droplet):
+    return "backups" in (droplet.get("features") or [])
+
+
+def _power(droplet):
+    return "off" if droplet.get("status") == "off" else "active"
+
+
+def comparable(droplet):
+    """The attributes the module reconciles, for diff output."""
+    if not droplet:
+        return {"state": "absent"}
+    return {
+        "state": "present",
+        "id": droplet.get("id"),
+        "name": droplet.get("name"),
+        "region": (droplet.get("region") or {}).get("slug"),
+        "size": droplet.get("size_slug"),
+        "tags": sorted(droplet.get("tags") or []),
+        "backups": _has_backups(droplet),
+        "power": _power(droplet),
+    }
+
+
+class DropletRunner(object):
+    def __init__(self, module, client, sleep=time.sleep):
+        self.module = module
+        self.client = client
+        self.params = module.params
+        self._sleep = sleep
+        self.changed = False
+
+    # -- lookups ---------------------------------------------------------------------------------
+
+    def find(self):
+        """The one droplet called ``name`` (in ``region`` when given), None, or fail listing the ids."""
+        name, region = self.params["name"], self.params.get("region")
+        listed = self.client.list_all("droplets", "droplets", {"name": name})
+        matches = [d for d in listed if d.get("name") == name
+                   and (not region or (d.get("region") or {}).get("slug") == region)]
+        if len(matches) > 1:
+            self.fail("%d droplets are named %r%s (ids %s); names are not unique in DigitalOcean. Give a region "
+                      "or delete or rename the extra droplets."
+                      % (len(matches), name, " in region %s" % region if region else "",
+                         ", ".join(str(d.get("id")) for d in matches)))
+        return matches[0] if matches else None
+
+    def get(self, droplet_id):
+        return self.client.get("droplets/%s" % droplet_id)["droplet"]
+
+    # -- results ---------------------------------------------------------------------------------
+
+    def result(self, droplet, before=None, after=None, **extra):
+        public4, private4, public6 = droplet_ips(droplet)
+        result = dict(changed=self.changed, droplet=droplet or {}, public_ipv4=public4,
+                      private_ipv4=private4, ipv6=public6)
+        if self.module._diff and before is not None:
+            result["diff"] = dict(before=before, after=after)
+        result.update(extra)
+        return result
+
+    def fail(self, msg, droplet=None, **extra):
+        self.module.fail_json(**self.result(droplet, msg=msg, **extra))
+
+    # -- waiting ---------------------------------------------------------------------------------
+
+    def wait_until(self, droplet, ready, what):
+        """Poll the droplet with doubling intervals (0.5 s up to 10 s) until ``ready(droplet)``."""
+        timeout = self.params["wait_timeout"]
+        deadline = time.time() + timeout
+        interval = POLL_FIRST
+        while not ready(droplet):
+            remaining = deadline - time.time()
+            if remaining <= 0:
+                self.fail("droplet %r (id %s) was not %s within wait_timeout=%ss (status %r)"
+                          % (droplet.get("name"), droplet.get("id"), what, timeout, droplet.get("status")), droplet)
+            self._sleep(min(interval, remaining))
+            interval = min(interval * 2, POLL_CAP)
+            droplet = self.get(droplet["id"])
+        return droplet
+
+    @staticmethod
+    def _is_up(droplet):
+        return droplet.get("status") == "active" and droplet_ips(droplet)[0] is not None
+
+    def wait_action(self, action, droplet):
+        timeout = self.params["wait_timeout"]
+        deadline = time.time() + timeout
+        interval = POLL_FIRST
+        while action.get("status") == "in-progress":
+            remaining = deadline - time.time()
+            if remaining <= 0:
+                self.fail("action %s (%s) on droplet %s still in progress after wait_timeout=%ss"
+                          % (action.get("id"), action.get("type"), droplet.get("id"), timeout), droplet)
+            self._sleep(min(interval, remaining))
+            interval = min(interval * 2, POLL_CAP)
+            action = self.client.get("actions/%s" % action["id"])["action"]
+        if action.get("status") == "errored":
+            self.fail("action %s (%s) on droplet %s errored at DigitalOcean"
+                      % (action.get("id"), action.get("type"), droplet.get("id")), droplet)
+        return action
+
+    def action(self, droplet, action_type, **extra):
+        body = dict(type=action_type, **extra)
+        action = self.client.request("POST", "droplets/%s/actions" % droplet["id"], body,
+                                     retry_ambiguous=True)["action"]
+        if self.params["wait"] or action_type in ("power_off", "resize"):
+            # A resize needs the power-off to finish; everything else waits only when asked to.
+            action = self.wait_action(action, droplet)
+        return action
+
+    # -- create ----------------------------------------------------------------------------------
+
+    def create_body(self):
+        p = self.params
+        body = dict(name=p["name"], size=p.get("size") or DEFAULT_SIZE,
+                    image=int(p["image"]) if p["image"].isdigit() else p["image"],
+                    monitoring=p["monitoring"], ipv6=p["ipv6"], backups=bool(p.get("backups")))
+        if p.get("region"):
+            body["region"] = p["region"]
+        if p.get("ssh_keys"):
+            body["ssh_keys"] = [int(k) if k.isdigit() else k.lower() for k in p["ssh_keys"]]
+        if p.get("tags"):
+            body["tags"] = list(p["tags"])
+        for key in ("vpc_uuid", "user_data"):
+            if p.get(key):
+                body[key] = p[key]
+        return body
+
+    def create(self):
+        body = self.create_body()
+        planned = {"state": "present", "name": body["name"], "region": body.get("region"), "size": body["size"],
+                   "tags": sorted(body.get("tags") or []), "backups": body["backups"], "power": self.params["power"]}
+        self.changed = True
+        if self.module.check_mode:
+            return self.result(None, comparable(None), planned)
+        answer, fresh = self.client.create("droplets", body, self.find, "droplet %r" % body["name"])
+        droplet = answer["droplet"] if fresh else answer
+        if self.params["wait"] or self.params["power"] == "off":
+            droplet = self.wait_until(droplet, self._is_up, "active with a public IPv4")
+        if self.params["power"] == "off":
+            self.action(droplet, "power_off")
+            droplet = self.get(droplet["id"])
+        return self.result(droplet, comparable(None), planned)
+
+    # -- reconcile -------------------------------------------------------------------------------
+
+    def plan(self, droplet):
+        """What differs, as a list of (kind, detail) steps, plus warnings."""
+        p = self.params
+        steps, warnings = [], []
+        current_tags = set(droplet.get("tags") or [])
+        if p.get("tags") is not None:
+            wanted = set(p["tags"])
+            for tag in sorted(wanted - current_tags):
+                steps.append(("tag", tag))
+            for tag in sorted(current_tags - wanted):
+                steps.append(("untag", tag))
+        if p.get("backups") is not None and p["backups"] != _has_backups(droplet):
+            steps.append(("enable_backups" if p["backups"] else "disable_backups", None))
+        if p.get("size") and p["size"] != droplet.get("size_slug"):
+            if p["resize"]:
+                steps.append(("resize", p["size"]))
+            else:
+                warnings.append("droplet %r has size %s, not %s; set resize=true to resize it (it is powered off "
+                                "while resizing and the disk grows permanently)"
+                                % (droplet.get("name"), droplet.get("size_slug"), p["size"]))
+        current_power = _power(droplet)
+        if any(kind == "resize" for kind, dummy in steps):
+            if p["power"] == "active":
+                steps.append(("power_on", None))
+        elif p["power"] != current_power:
+            steps.append(("power_on" if p["power"] == "active" else "power_off", None))
+        return steps, warnings
+
+    @staticmethod
+    def planned_state(droplet, steps):
+        after = comparable(droplet)
+        for kind, detail in steps:
+            if kind == "tag":
+                after["tags"] = sorted(set(after["tags"]) | set([detail]))
+            elif kind == "untag":
+                after["tags"] = sorted(set(after["tags"]) - set([detail]))
+            elif kind in ("enable_backups", "disable_backups"):
+                after["backups"] = kind == "enable_backups"
+            elif kind == "resize":
+                after["size"] = detail
+            elif kind in ("power_on", "power_off"):
+                after["power"] = "active" if kind == "power_on" else "off"
+        return after
+
+    def ensure_tag(self, tag):
+        try:
+            self.client.request("POST", "tags", {"name": tag}, retry_ambiguous=True)
+        except DOAPIError as exc:
+            if exc.status not in (409, 422):  # the tag exists already
+                raise
+
+    def apply(self, droplet, steps):
+        resource = {"resources": [{"resource_id": str(droplet["id"]), "resource_type": "droplet"}]}
+        for kind, detail in steps:
+            if kind == "tag":
+                self.ensure_tag(detail)
+                self.client.request("POST", "tags/%s/resources" % detail, resource, retry_ambiguous=True)
+            elif kind == "untag":
+                self.client.request("DELETE", "tags/%s/resources" % detail, resource)
+            elif kind == "resize":
+                if _power(droplet) == "active":
+                    self.action(droplet, "power_off")
+                self.action(droplet, "resize", size=detail, disk=True)
+            else:
+                self.action(droplet, kind)
+
+    def reconcile(self, droplet):
+        if self.params["wait"] and droplet.get("status") == "new":
+            droplet = self.wait_until(droplet, self._is_up, "active with a public IPv4")
+        steps, warnings = self.plan(droplet)
+        for warning in warnings:
+            self.module.warn(warning)
+        before = comparable(droplet)
+        after = self.planned_state(droplet, steps)
+        if not steps:
+            return self.result(droplet, before, after)
+        self.changed = True
+        if self.module.check_mode:
+            return self.result(droplet, before, after)
+        self.apply(droplet, steps)
+        droplet = self.get(droplet["id"])
+        return self.result(droplet, before, after)
+
+    # -- delete ----------------------------------------------------------------------------------
+
+    def delete(self, droplet):
+        if droplet is None:
+            return self.result(None, comparable(None), comparable(None))
+        self.changed = True
+        if not self.module.check_mode:
+            self.client.delete("droplets/%s" % droplet["id"])
+        return self.result(droplet, comparable(droplet), comparable(None))
+
+    def run(self):
+        errors = validate_params(self.params)
+        if errors:
+            self.fail("Invalid droplet options: " + "; ".join(errors))
+        try:
+            droplet = self.find()
+            if self.params["state"] == "absent":
+                return self.delete(droplet)
+            if droplet is None:
+                return self.create()
+            return self.reconcile(droplet)
+        except DOAPIError as exc:
+            kwargs = exc.fail_kwargs()
+            self.module.fail_json(**self.result(None, **kwargs))

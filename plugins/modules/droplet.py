@@ -1,0 +1,197 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) pytrackdat.deploy developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: droplet
+short_description: Create, reconcile and delete a DigitalOcean droplet, found by name
+version_added: 0.1.0
+description:
+  - Ensures exactly one droplet with a given O(name) (and O(region), when given) exists, or none.
+  - The droplet is found by listing droplets with the API's server-side C(name) filter and checking the
+    name and region again client-side. When several droplets match, the module fails and lists their ids
+    instead of guessing.
+  - A create is sent once. When its answer is lost (5xx, connection reset) the droplet is looked up by name
+    before anything is sent again, so a retry never makes a duplicate.
+  - On an existing droplet the module reconciles O(tags), O(backups) and O(power); it resizes only when
+    O(resize=true). O(image), O(ssh_keys), O(monitoring), O(ipv6), O(vpc_uuid) and O(user_data) apply to
+    creation only.
+  - The same keys are returned whether the droplet was created, found or changed.
+author:
+  - pytrackdat.deploy developers
+extends_documentation_fragment:
+  - pytrackdat.deploy.api
+attributes:
+  check_mode:
+    description: Reports what would be created, changed or deleted and sends only read requests.
+    support: full
+  diff_mode:
+    description: Shows the reconciled attributes (state, region, size, tags, backups, power) before and after.
+    support: full
+options:
+  name:
+    description:
+      - Name of the droplet, also its hostname. Letters, digits, dots and dashes.
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) creates the droplet when it does not exist and reconciles it when it does.
+      - V(absent) deletes it.
+    type: str
+    choices: [present, absent]
+    default: present
+  power:
+    description:
+      - Power state the droplet should be in.
+    type: str
+    choices: [active, "off"]
+    default: active
+  region:
+    description:
+      - Region slug, for example V(nyc3) or V(fra1). Part of the droplet's identity when given.
+      - When not given on creation, DigitalOcean picks a region.
+    type: str
+  size:
+    description:
+      - Size slug. Used on creation, where it defaults to V(s-1vcpu-512mb-10gb).
+      - On an existing droplet a different size only causes a warning unless O(resize=true).
+    type: str
+  image:
+    description:
+      - Image slug or numeric image id for creation.
+    type: str
+    default: ubuntu-24-04-x64
+  ssh_keys:
+    description:
+      - SSH keys to install for root on creation, as numeric ids or MD5 fingerprints.
+    type: list
+    elements: str
+  tags:
+    description:
+      - Tags the droplet should carry, exactly. Missing tags are created and attached, other tags removed.
+      - Leave unset to keep the droplet's tags as they are.
+    type: list
+    elements: str
+  backups:
+    description:
+      - Whether automated backups are enabled. Reconciled on existing droplets; leave unset to keep as is.
+    type: bool
+  monitoring:
+    description:
+      - Install the DigitalOcean monitoring agent on creation.
+    type: bool
+    default: true
+  ipv6:
+    description:
+      - Enable IPv6 on creation.
+    type: bool
+    default: false
+  vpc_uuid:
+    description:
+      - UUID of the VPC to place the droplet in on creation; the region's default VPC when unset.
+    type: str
+  user_data:
+    description:
+      - cloud-init user data for creation (at most 64 KiB).
+    type: str
+  resize:
+    description:
+      - Allow resizing an existing droplet to O(size). The droplet is powered off while it is resized and its
+        disk grows permanently.
+    type: bool
+    default: false
+  wait:
+    description:
+      - Wait until a new droplet is active and has a public IPv4 address, and until power and resize actions
+        complete. The droplet is polled with doubling intervals (0.5 s up to 10 s) to make few requests.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - How long to wait, in seconds.
+    type: int
+    default: 300
+seealso:
+  - module: pytrackdat.deploy.ssh_key
+  - module: pytrackdat.deploy.firewall
+  - plugin: pytrackdat.deploy.droplets
+    plugin_type: inventory
+"""
+
+EXAMPLES = r"""
+- name: Create the PyTrackDat server, or find the one that exists
+  pytrackdat.deploy.droplet:
+    name: ptd-web-1
+    region: fra1
+    size: s-1vcpu-1gb
+    ssh_keys:
+      - "3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"
+    tags: [pytrackdat, web]
+    backups: true
+  register: server
+
+- name: Show the address to point DNS at
+  ansible.builtin.debug:
+    msg: "{{ server.public_ipv4 }}"
+
+- name: Power the droplet off without deleting it
+  pytrackdat.deploy.droplet:
+    name: ptd-web-1
+    region: fra1
+    power: "off"
+
+- name: Delete it
+  pytrackdat.deploy.droplet:
+    name: ptd-web-1
+    region: fra1
+    state: absent
+"""
+
+RETURN = r"""
+droplet:
+  description:
+    - The droplet as the API returns it (after any change). Empty when there is none, or when it would only
+      be created in check mode. For O(state=absent) the droplet that was deleted.
+  returned: always
+  type: dict
+  sample: {"id": 3164444, "name": "ptd-web-1", "status": "active", "size_slug": "s-1vcpu-1gb",
+           "region": {"slug": "fra1"}, "tags": ["pytrackdat"], "networks": {"v4": [], "v6": []}}
+public_ipv4:
+  description: The droplet's public IPv4 address, or null when it has none (yet).
+  returned: always
+  type: str
+  sample: 203.0.113.10
+private_ipv4:
+  description: The droplet's private (VPC) IPv4 address, or null.
+  returned: always
+  type: str
+  sample: 10.114.0.2
+ipv6:
+  description: The droplet's public IPv6 address, or null.
+  returned: always
+  type: str
+  sample: "2a03:b0c0:3:d0::1"
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.pytrackdat.deploy.plugins.module_utils.do_api import api_argument_spec, client_from_module
+from ansible_collections.pytrackdat.deploy.plugins.module_utils.do_droplet import DropletRunner, droplet_argument_spec
+
+
+def main():
+    argument_spec = api_argument_spec()
+    argument_spec.update(droplet_argument_spec())
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    client = client_from_module(module)
+    module.exit_json(**DropletRunner(module, client).run())
+
+
+if __name__ == "__main__":
+    main()
