@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Install the code of a PyTrackDat bundle on the server, keeping the live data (run by the pytrackdat_app role).
+
+Usage: install_release.py BUNDLE SITE SITE_DIR UID GID
+
+- unpacks <SITE>/ from BUNDLE into SITE_DIR/app.new (db.sqlite3 and snapshots/ excluded);
+- on the first deploy only, seeds SITE_DIR/data/db.sqlite3 and data/snapshots/ from the bundle;
+- points app/db.sqlite3 and app/snapshots at ../data/ with relative links (valid on the host and inside the
+  container, where the override mounts SITE_DIR/data at /data and app/ at /code);
+- chowns code and data to UID:GID, then swaps app.new into place.
+The bundle was checked on the control node (one top folder, no absolute paths, '..', links or devices);
+members are still re-checked here. Prints a JSON summary.
+"""
+
+import json
+import os
+import shutil
+import stat
+import sys
+import zipfile
+
+DATA_NAMES = ("db.sqlite3", "snapshots")
+
+
+def chown_tree(path, uid, gid):
+    os.lchown(path, uid, gid)
+    for directory, dirs, files in os.walk(path):
+        for name in dirs + files:
+            os.lchown(os.path.join(directory, name), uid, gid)
+
+
+def safe_target(base, rel):
+    target = os.path.realpath(os.path.join(base, rel))
+    if not target.startswith(os.path.realpath(base) + os.sep):
+        raise ValueError("unsafe member %r" % rel)
+    return target
+
+
+def main():
+    bundle, site, site_dir, uid, gid = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+    app, new, data = (os.path.join(site_dir, n) for n in ("app", "app.new", "data"))
+    shutil.rmtree(new, ignore_errors=True)
+    os.makedirs(os.path.join(data, "snapshots"), exist_ok=True)
+    seeded = not os.path.exists(os.path.join(data, "db.sqlite3"))
+    with zipfile.ZipFile(bundle) as archive:
+        for info in archive.infolist():
+            name = info.filename
+            mode = info.external_attr >> 16
+            if stat.S_IFMT(mode) not in (0, stat.S_IFREG, stat.S_IFDIR) or not name.startswith(site + "/"):
+                raise ValueError("unexpected member %r" % name)
+            rel = name[len(site) + 1:]
+            if not rel:
+                continue
+            top = rel.split("/")[0]
+            if top in DATA_NAMES:
+                if not seeded:
+                    continue
+                target = safe_target(data, rel)
+            else:
+                target = safe_target(new, rel)
+            if name.endswith("/"):
+                os.makedirs(target, exist_ok=True)
+                continue
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with archive.open(info) as src, open(target, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+            os.chmod(target, 0o755 if mode & 0o111 else 0o644)
+    os.makedirs(new, exist_ok=True)
+    for name in DATA_NAMES:
+        os.symlink(os.path.join("..", "data", name), os.path.join(new, name))
+    chown_tree(new, uid, gid)
+    chown_tree(data, uid, gid)
+    os.chmod(data, 0o770)
+    if os.path.isdir(app):
+        old = os.path.join(site_dir, "app.old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.rename(app, old)
+        os.rename(new, app)
+        shutil.rmtree(old)
+    else:
+        os.rename(new, app)
+    print(json.dumps({"changed": True, "seeded_data": seeded, "app_dir": app, "data_dir": data}))
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        sys.stderr.write("install_release.py: %s\n" % exc)
+        sys.exit(1)
