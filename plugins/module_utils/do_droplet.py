@@ -209,10 +209,11 @@ class DropletRunner(object):
         body = self.create_body()
         planned = {"state": "present", "name": body["name"], "region": body.get("region"), "size": body["size"],
                    "tags": sorted(body.get("tags") or []), "backups": body["backups"], "power": self.params["power"]}
-        self.changed = True
         if self.module.check_mode:
+            self.changed = True
             return self.result(None, comparable(None), planned)
         answer, fresh = self.client.create("droplets", body, self.find, "droplet %r" % body["name"])
+        self.changed = True
         droplet = answer["droplet"] if fresh else answer
         if self.params["wait"] or self.params["power"] == "off":
             droplet = self.wait_until(droplet, self._is_up, "active with a public IPv4")

@@ -1,0 +1,233 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) pytrackdat.deploy developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+name: droplets
+short_description: DigitalOcean droplets as inventory hosts
+version_added: 0.1.0
+author:
+  - pytrackdat.deploy developers
+description:
+  - Lists the account's droplets (200 per request, following C(links.pages.next), so N droplets cost
+    ceil(N/200) requests) and adds each as a host named after the droplet.
+  - C(ansible_host) is the droplet's public IPv4 address, or its private one with O(use_private_network).
+  - Requests are retried on 429 (honouring C(Retry-After)), 5xx and connection errors, with bounded backoff.
+  - The configuration file's name must end in C(droplets.yml), C(droplets.yaml), C(digitalocean.yml) or
+    C(digitalocean.yaml).
+requirements:
+  - python-digitalocean >= 1.17.0
+extends_documentation_fragment:
+  - constructed
+  - inventory_cache
+options:
+  plugin:
+    description: The name of this plugin; always V(pytrackdat.deploy.droplets).
+    type: str
+    required: true
+    choices: [pytrackdat.deploy.droplets]
+  api_token:
+    description:
+      - DigitalOcean API token (read scope is enough). May be a template, for example a lookup.
+    type: str
+    aliases: [oauth_token]
+    env:
+      - name: DIGITALOCEAN_ACCESS_TOKEN
+      - name: DIGITALOCEAN_TOKEN
+      - name: DO_API_TOKEN
+  api_url:
+    description:
+      - Base URL of the DigitalOcean API, normalised to end in C(/v2/). May be a template.
+    type: str
+    default: https://api.digitalocean.com/v2/
+    aliases: [baseurl]
+    env:
+      - name: DIGITALOCEAN_END_POINT
+      - name: DIGITALOCEAN_API_URL
+  api_timeout:
+    description: Timeout of each API request in seconds.
+    type: float
+    default: 30
+    env:
+      - name: PYTHON_DIGITALOCEAN_REQUEST_TIMEOUT_SEC
+  tags:
+    description:
+      - Only droplets that carry all these tags. The first tag is filtered by the API (C(tag_name)), the others
+        client-side.
+    type: list
+    elements: str
+    default: []
+  filters:
+    description:
+      - Jinja2 expressions evaluated with each droplet's host variables; only droplets for which all are true
+        become hosts. For example V(do_region.slug == "fra1").
+    type: list
+    elements: str
+    default: []
+  use_private_network:
+    description: Use the private (VPC) IPv4 address as C(ansible_host) instead of the public one.
+    type: bool
+    default: false
+  var_prefix:
+    description: Prefix of the host variables made from droplet attributes (V(tags) becomes V(do_tags)).
+    type: str
+    default: do_
+  attributes:
+    description:
+      - Droplet attributes to set as host variables (with O(var_prefix)). C(public_ipv4), C(private_ipv4) and
+        C(ipv6) are always set.
+    type: list
+    elements: str
+    default: [id, name, status, region, size_slug, tags, image, networks, vpc_uuid]
+"""
+
+EXAMPLES = r"""
+# inventory/droplets.yml - every droplet tagged "pytrackdat", grouped by region
+plugin: pytrackdat.deploy.droplets
+tags: [pytrackdat]
+keyed_groups:
+  - key: do_region.slug
+    prefix: region
+compose:
+  ansible_user: "'deploy'"
+
+# inventory/digitalocean.yml - token from a file, private addresses, only active droplets in fra1
+plugin: pytrackdat.deploy.droplets
+api_token: "{{ lookup('ansible.builtin.file', '~/.config/pytrackdat/do-token') }}"
+use_private_network: true
+filters:
+  - do_status == "active"
+  - do_region.slug == "fra1"
+groups:
+  web: "'web' in do_tags"
+"""
+
+from ansible.errors import AnsibleError
+from ansible.module_utils.common.text.converters import to_native
+from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+
+from ansible_collections.pytrackdat.deploy.plugins.module_utils.do_api import (
+    DOAPIError, DOClient, HAS_DIGITALOCEAN, droplet_ips,
+)
+
+try:
+    from ansible.template import trust_as_template
+except ImportError:  # ansible-core < 2.19 has no data tagging: templates are trusted as they are
+    def trust_as_template(value):
+        return value
+
+
+class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
+    NAME = "pytrackdat.deploy.droplets"
+
+    def verify_file(self, path):
+        if not super(InventoryModule, self).verify_file(path):
+            return False
+        if path.endswith(("droplets.yml", "droplets.yaml", "digitalocean.yml", "digitalocean.yaml")):
+            return True
+        self.display.vvv("pytrackdat.deploy.droplets: skipping %s, the file name must end in droplets.yml, "
+                         "droplets.yaml, digitalocean.yml or digitalocean.yaml" % path)
+        return False
+
+    def _templated_option(self, name):
+        """An option value, rendered when it is a template (trusted: it comes from the inventory source)."""
+        value = self.get_option(name)
+        if isinstance(value, str) and ("{{" in value or "{%" in value):
+            self.templar.available_variables = {}
+            value = self.templar.template(trust_as_template(value))
+        return value
+
+    def _client(self):
+        token = self._templated_option("api_token")
+        if not token:
+            raise AnsibleError("pytrackdat.deploy.droplets: no DigitalOcean API token; set api_token in %s or the "
+                               "DIGITALOCEAN_ACCESS_TOKEN environment variable" % self._source)
+        try:
+            return DOClient(to_native(token), to_native(self._templated_option("api_url")),
+                            float(self.get_option("api_timeout")))
+        except (DOAPIError, ValueError) as exc:
+            raise AnsibleError("pytrackdat.deploy.droplets: %s" % to_native(exc))
+
+    def _fetch(self):
+        params = {}
+        tags = self.get_option("tags")
+        if tags:
+            params["tag_name"] = tags[0]
+        try:
+            return self._client().list_all("droplets", "droplets", params)
+        except DOAPIError as exc:
+            raise AnsibleError("pytrackdat.deploy.droplets: %s" % to_native(exc))
+
+    def _host_vars(self, droplet, attributes, prefix):
+        host_vars = dict((prefix + key, droplet.get(key)) for key in attributes if key in droplet)
+        public4, private4, public6 = droplet_ips(droplet)
+        host_vars[prefix + "public_ipv4"] = public4
+        host_vars[prefix + "private_ipv4"] = private4
+        host_vars[prefix + "ipv6"] = public6
+        address = private4 if self.get_option("use_private_network") else public4
+        if address:
+            host_vars["ansible_host"] = address
+        return host_vars
+
+    def _passes(self, filters, host_vars, name, strict):
+        for expression in filters:
+            try:
+                if not self._compose(expression, host_vars):
+                    return False
+            except Exception as exc:  # pylint: disable=broad-except  # any template error excludes the host
+                if strict:
+                    raise AnsibleError("pytrackdat.deploy.droplets: could not evaluate filter %r for %s: %s"
+                                       % (expression, name, to_native(exc)))
+                return False
+        return True
+
+    def _populate(self, droplets):
+        attributes = self.get_option("attributes")
+        prefix = self.get_option("var_prefix")
+        wanted_tags = set(self.get_option("tags")[1:])
+        filters = self.get_option("filters")
+        strict = self.get_option("strict")
+        compose = self.get_option("compose")
+        groups = self.get_option("groups")
+        keyed_groups = self.get_option("keyed_groups")
+        construct = compose or groups or keyed_groups
+        for droplet in droplets:
+            name = droplet.get("name")
+            if not name or not wanted_tags.issubset(droplet.get("tags") or ()):
+                continue
+            host_vars = self._host_vars(droplet, attributes, prefix)
+            if filters and not self._passes(filters, host_vars, name, strict):
+                continue
+            self.inventory.add_host(name)
+            for key, value in host_vars.items():
+                self.inventory.set_variable(name, key, value)
+            if construct:
+                self._set_composite_vars(compose, host_vars, name, strict=strict)
+                self._add_host_to_composed_groups(groups, host_vars, name, strict=strict)
+                self._add_host_to_keyed_groups(keyed_groups, host_vars, name, strict=strict)
+
+    def parse(self, inventory, loader, path, cache=True):
+        super(InventoryModule, self).parse(inventory, loader, path, cache)
+        if not HAS_DIGITALOCEAN:
+            raise AnsibleError("pytrackdat.deploy.droplets needs the python-digitalocean library on the controller: "
+                               "pip install python-digitalocean")
+        self._source = path
+        self._read_config_data(path)
+        cache_key = self.get_cache_key(path)
+        use_cache = self.get_option("cache") and cache
+        update_cache = self.get_option("cache") and not cache
+        droplets = None
+        if use_cache:
+            try:
+                droplets = self._cache[cache_key]
+            except KeyError:
+                update_cache = True
+        if droplets is None:
+            droplets = self._fetch()
+        if update_cache:
+            self._cache[cache_key] = droplets
+        self._populate(droplets)
