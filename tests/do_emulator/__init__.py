@@ -1,0 +1,23 @@
+"""A DigitalOcean API emulator held to DigitalOcean's OpenAPI spec: to this collection what moto is to boto.
+
+    from tests.do_emulator import Emulator
+    emu = Emulator(machine_backend="none", token="ptd-test-token", action_delay=0.2, validate=True)
+    emu.start()            # background thread; idempotent
+    emu.url                # "http://127.0.0.1:PORT/v2/"
+    emu.state              # the model (models.State): .droplets, .ssh_keys, .firewalls, .domains, .tags, .actions
+    emu.request_log        # [{method, path, query, status}]
+    emu.violations         # spec violations: kind "request" (reported), "response" (emulator bugs), "emulator"
+    emu.faults.configure(probability=0.2, kinds=("429", "500", "503", "reset", "slow"), seed=1, slow_seconds=2.0)
+    emu.faults.next(3, "503"); emu.faults.clear()
+    emu.reset(); emu.stop()
+
+Layout (moto's): models.py (state and behaviour), responses.py (routes and bodies), app.py (server,
+auth, rate limits, faults), validation.py (openapi-core), faults.py, machines/ (none, docker),
+__main__.py (CLI), pytest_plugin.py (the ``do_emulator`` fixture).
+"""
+
+from .app import Emulator
+from .machines import MachineBackend
+from .models import ApiError
+
+__all__ = ["Emulator", "MachineBackend", "ApiError"]

@@ -1,0 +1,347 @@
+"""The server: authentication, rate limits, faults, validation and logging around the routes.
+
+``Emulator`` is the public entry point (see ``__init__``). It serves on a stdlib
+``ThreadingHTTPServer`` in a background thread; requests run one at a time under the state lock,
+which is plenty for tests and keeps the model free of races.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import socket
+import struct
+import threading
+import time
+import uuid
+from collections import deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+from . import responses
+from .faults import FaultInjector
+from .machines import make_backend
+from .models import ApiError, State
+
+MUTATING = ("POST", "PUT", "PATCH", "DELETE")
+
+
+class RateLimiter:
+    """DO's two limits per token: a sliding minute and a sliding hour, counted on accepted requests."""
+
+    def __init__(self, per_minute, per_hour, clock=time.time):
+        self.per_minute, self.per_hour, self.clock = per_minute, per_hour, clock
+        self.reset()
+
+    def reset(self):
+        self.minute = {}
+        self.hour = {}
+
+    def check(self, token):
+        """Count one request; return (allowed, headers, retry_after or None)."""
+        now = self.clock()
+        minute = self.minute.setdefault(token, deque())
+        hour = self.hour.setdefault(token, deque())
+        while minute and minute[0] <= now - 60:
+            minute.popleft()
+        while hour and hour[0] <= now - 3600:
+            hour.popleft()
+        retry_after = None
+        if self.per_minute and len(minute) >= self.per_minute:
+            retry_after = max(1, math.ceil(minute[0] + 60 - now))
+        elif self.per_hour and len(hour) >= self.per_hour:
+            retry_after = max(1, math.ceil(hour[0] + 3600 - now))
+        allowed = retry_after is None
+        if allowed:
+            minute.append(now)
+            hour.append(now)
+        reset = int(hour[0] + 3600) if hour else int(now + 3600)
+        headers = {"ratelimit-limit": str(self.per_hour), "ratelimit-remaining": str(max(0, self.per_hour - len(hour))),
+                   "ratelimit-reset": str(reset)}
+        return allowed, headers, retry_after
+
+
+class EndpointLimiter:
+    """A sliding-window limit for one endpoint (DO limits GET /v2/account/keys to 10 per 60 s)."""
+
+    def __init__(self, limit, window=60.0, clock=time.time):
+        self.limit, self.window, self.clock = limit, window, clock
+        self.hits = deque()
+
+    def check(self):
+        now = self.clock()
+        while self.hits and self.hits[0] <= now - self.window:
+            self.hits.popleft()
+        if len(self.hits) >= self.limit:
+            return max(1, math.ceil(self.hits[0] + self.window - now))
+        self.hits.append(now)
+        return None
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    emulator = None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "do-emulator"
+    sys_version = ""
+
+    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+        """Silence the per-request stderr lines; ``Emulator.request_log`` keeps them."""
+
+    def _serve(self):
+        self.server.emulator.handle(self)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve
+
+
+class Emulator:
+    """A stateful DigitalOcean API on localhost. See the package docstring for the interface."""
+
+    def __init__(self, machine_backend="none", token="ptd-test-token", action_delay=0.2,  # pylint: disable=too-many-arguments
+                 rate_limit_per_minute=250, rate_limit_per_hour=5000, validate=False, state_file=None, seed=0,
+                 port=0, host="127.0.0.1", keys_rate_limit_per_minute=None, droplet_limit=100000,
+                 spec_path=None):
+        self.token = token
+        self.host, self.port = host, port
+        self.seed = seed
+        self.state_file = state_file
+        self.backend = make_backend(machine_backend)
+        self.state = State(self.backend, action_delay=action_delay, seed=seed, droplet_limit=droplet_limit)
+        if state_file and os.path.exists(state_file):
+            with open(state_file, encoding="utf-8") as handle:
+                self.state.load_json(json.load(handle))
+        self.faults = FaultInjector(seed=seed)
+        self.rate_limit_per_minute, self.rate_limit_per_hour = rate_limit_per_minute, rate_limit_per_hour
+        self.keys_rate_limit_per_minute = keys_rate_limit_per_minute
+        self.validator = None
+        if validate:
+            from .validation import TrafficValidator  # pylint: disable=import-outside-toplevel
+            self.validator = TrafficValidator(spec_path)
+        self.request_log = []
+        self.violations = []
+        self.allowed_deviations = []
+        self._server = None
+        self._thread = None
+        self._ticker = None
+        self._ticking = threading.Event()
+        self._start_lock = threading.Lock()
+        self._request_ids = random.Random(seed)
+        self._reset_counters()
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def base_url(self):
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def url(self):
+        return f"{self.base_url}/v2/"
+
+    def start(self):
+        with self._start_lock:
+            if self._server is None:
+                self._server = _Server((self.host, self.port), _Handler)
+                self._server.emulator = self
+                self.port = self._server.server_address[1]
+                self._thread = threading.Thread(target=self._server.serve_forever, name="do-emulator", daemon=True)
+                self._thread.start()
+                self._ticking.clear()
+                self._ticker = threading.Thread(target=self._tick_forever, name="do-emulator-actions", daemon=True)
+                self._ticker.start()
+        return self
+
+    def stop(self):
+        with self._start_lock:
+            if self._server is not None:
+                self._ticking.set()
+                self._ticker.join()
+                self._server.shutdown()
+                self._server.server_close()
+                self._server = None
+        self.state.wait_idle(timeout=60)
+        self._save()
+        self.state.close()
+        self.backend.close()
+
+    def reset(self):
+        """Empty state, log, violations, faults and rate-limit counters (the machines too)."""
+        with self.state.lock:
+            for droplet_id in list(self.state.droplets):
+                self.state.delete_droplet(droplet_id)
+            self.state.reset()
+            self.request_log.clear()
+            self.violations.clear()
+            self.allowed_deviations.clear()
+            self.faults.clear()
+            self._request_ids = random.Random(self.seed)
+            self._reset_counters()
+            self._save()
+
+    def response_violations(self):
+        return [v for v in self.violations if v["kind"] == "response"]
+
+    def request_violations(self):
+        return [v for v in self.violations if v["kind"] == "request"]
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    # ------------------------------------------------------------------ internals
+    def _tick_forever(self):
+        """Finish due actions even when nobody asks, as the real API does (tests read emu.state)."""
+        while not self._ticking.wait(0.02):
+            with self.state.lock:
+                self.state.tick()
+                if self.state_file and self.state.dirty:
+                    self._save_quietly()
+
+    def _save_quietly(self):
+        try:
+            self._save()
+        except OSError as error:
+            self.violations.append({"kind": "emulator", "method": "-", "path": "-", "status": 0,
+                                    "message": f"state file: {error}"})
+
+    def _reset_counters(self):
+        self.rate_limiter = RateLimiter(self.rate_limit_per_minute, self.rate_limit_per_hour)
+        self.keys_limiter = EndpointLimiter(self.keys_rate_limit_per_minute) if self.keys_rate_limit_per_minute else None
+
+    def _save(self):
+        if self.state_file and self.state.dirty:
+            self.state.save(self.state_file)
+
+    def _request_id(self):
+        return str(uuid.UUID(int=self._request_ids.getrandbits(128), version=4))
+
+    def handle(self, handler):  # pylint: disable=too-many-branches,too-many-statements,too-many-locals
+        """Serve one request on ``handler`` (a BaseHTTPRequestHandler)."""
+        method = handler.command
+        split = urlsplit(handler.path)
+        path = split.path
+        query = parse_qsl(split.query, keep_blank_values=True)
+        length = int(handler.headers.get("Content-Length") or 0)
+        raw = handler.rfile.read(length) if length else b""
+        entry = {"method": method, "path": path, "query": dict(query), "status": None}
+        with self.state.lock:
+            self.request_log.append(entry)
+            request_id = self._request_id()
+            fault = self.faults.decide()
+        if fault == "reset":
+            entry["status"] = "reset"
+            _reset_connection(handler)
+            return
+        if fault == "slow":
+            time.sleep(self.faults.slow_seconds)
+        headers = {"content-type": "application/json; charset=utf-8", "x-request-id": request_id}
+        if fault in ("429", "500", "503"):
+            status = int(fault)
+            if status == 429:
+                headers["retry-after"] = str(self.faults.retry_after)
+                body = {"id": "too_many_requests", "message": "API rate limit exceeded.", "request_id": request_id}
+            elif status == 500:
+                body = {"id": "server_error", "message": "Unexpected server-side error", "request_id": request_id}
+            else:
+                body = {"id": "service_unavailable", "message": "Service is temporarily unavailable.",
+                        "request_id": request_id}
+            headers.update({"ratelimit-limit": str(self.rate_limit_per_hour),
+                            "ratelimit-remaining": str(self.rate_limit_per_hour), "ratelimit-reset": str(int(time.time()))})
+            self._send(handler, entry, status, headers, body)
+            return
+
+        auth = handler.headers.get("Authorization", "")
+        token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+        if token != self.token:
+            body = {"id": "unauthorized", "message": "Unable to authenticate you.", "request_id": request_id}
+            self._send(handler, entry, 401, headers, body)
+            return
+
+        body_in = None
+        status, body = 200, None
+        template = None
+        with self.state.lock:
+            allowed, limit_headers, retry_after = self.rate_limiter.check(token)
+            headers.update(limit_headers)
+            if not allowed:
+                headers["retry-after"] = str(retry_after)
+                status, body = 429, {"id": "too_many_requests", "message": "API rate limit exceeded.",
+                                     "request_id": request_id}
+            else:
+                try:
+                    if raw.strip():
+                        try:
+                            body_in = json.loads(raw)
+                        except ValueError:
+                            raise ApiError(400, "The request body is not valid JSON.") from None
+                    handler_func, params, template = responses.route(method, path)
+                    if (self.keys_limiter is not None and method == "GET" and template == "/v2/account/keys"):
+                        wait = self.keys_limiter.check()
+                        if wait is not None:
+                            headers["retry-after"] = str(wait)
+                            raise ApiError(429, "API rate limit exceeded.")
+                    self.state.tick()
+                    call = responses.Call(self.state, method, path, query, body_in, params, self.base_url)
+                    status, body = handler_func(call)
+                    if body is not None:
+                        body = json.loads(json.dumps(body))  # a snapshot: the model keeps changing
+                except ApiError as error:
+                    status = error.status
+                    body = {"id": error.error_id, "message": error.message, "request_id": request_id}
+                except Exception as error:  # pylint: disable=broad-except  # an emulator bug must still answer
+                    status = 500
+                    body = {"id": "server_error", "message": f"emulator error: {error!r}", "request_id": request_id}
+                    self.violations.append({"kind": "emulator", "method": method, "path": path, "status": 500,
+                                            "message": repr(error)})
+                if method in MUTATING or self.state.dirty:
+                    self._save_quietly()
+        if self.validator is not None and template is not None:
+            self._validate(method, path, query, handler.headers, body_in, status, headers, body)
+        self._send(handler, entry, status, headers, body)
+
+    def _validate(self, method, path, query, request_headers, body_in, status, headers, body):
+        req_headers = {k: v for k, v in request_headers.items()}
+        message, allowed = self.validator.check_request(method, path, query, req_headers, body_in)
+        if allowed:
+            self.allowed_deviations.append({"method": method, "path": path, "reason": allowed})
+        if message:
+            self.violations.append({"kind": "request", "method": method, "path": path, "status": status,
+                                    "message": message})
+        message = self.validator.check_response(method, path, query, req_headers, body_in, status, headers, body)
+        if message:
+            self.violations.append({"kind": "response", "method": method, "path": path, "status": status,
+                                    "message": message})
+
+    @staticmethod
+    def _send(handler, entry, status, headers, body):
+        entry["status"] = status
+        payload = b"" if body is None else json.dumps(body).encode()
+        try:
+            handler.send_response(status)
+            for name, value in headers.items():
+                if body is None and name == "content-type":
+                    continue
+                handler.send_header(name, value)
+            handler.send_header("Content-Length", str(len(payload)))
+            handler.end_headers()
+            if payload and handler.command != "HEAD":
+                handler.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            handler.close_connection = True
+
+
+def _reset_connection(handler):
+    """Drop the connection with a TCP RST, as a load balancer in trouble does."""
+    handler.close_connection = True
+    try:
+        handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        handler.connection.close()
+    except OSError:
+        pass

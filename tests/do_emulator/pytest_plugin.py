@@ -1,0 +1,67 @@
+"""Pytest fixtures for the DigitalOcean API emulator.
+
+Register with ``pytest_plugins = ["tests.do_emulator.pytest_plugin"]`` (tests/conftest.py does).
+
+- ``do_emulator``: one server per test session, ``reset()`` before each test; traffic is checked
+  against DigitalOcean's OpenAPI spec when the spec is present, and a test whose traffic drew a
+  response that breaks the spec fails (at teardown) with the violations listed.
+- ``do_env``: ``do_emulator`` plus the environment python-digitalocean reads
+  (``DIGITALOCEAN_END_POINT``, ``DIGITALOCEAN_ACCESS_TOKEN``, a request timeout); refuses to run
+  unless the end point is loopback, so a test can never reach the real API.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from urllib.parse import urlsplit
+
+import pytest
+
+from .app import Emulator
+from .validation import spec_missing_reason
+
+
+def assert_loopback(url):
+    """Fail closed: raise unless ``url`` points at 127.0.0.0/8 or ::1."""
+    host = urlsplit(url).hostname or ""
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise RuntimeError(f"refusing to run DigitalOcean client tests against {url!r}: not a loopback address")
+    return url
+
+
+@pytest.fixture(scope="session")
+def do_emulator_session():
+    """The session's emulator (validating when the spec is available)."""
+    reason = spec_missing_reason()
+    emulator = Emulator(machine_backend="none", validate=reason is None, action_delay=0.2)
+    emulator.spec_skip_reason = reason
+    emulator.start()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def do_emulator(do_emulator_session):  # pylint: disable=redefined-outer-name
+    """A clean emulator for this test; fails the test if any response broke the spec."""
+    emulator = do_emulator_session
+    emulator.reset()
+    emulator.state.action_delay = 0.2
+    yield emulator
+    broken = emulator.response_violations() + [v for v in emulator.violations if v["kind"] == "emulator"]
+    if broken:
+        pytest.fail("the emulator answered outside DigitalOcean's OpenAPI spec (or crashed):\n"
+                    + "\n".join(json.dumps(v)[:1500] for v in broken), pytrace=False)
+
+
+@pytest.fixture
+def do_env(do_emulator, monkeypatch):  # pylint: disable=redefined-outer-name
+    """``do_emulator`` with python-digitalocean's environment pointing at it."""
+    monkeypatch.setenv("DIGITALOCEAN_END_POINT", assert_loopback(do_emulator.url))
+    monkeypatch.setenv("DIGITALOCEAN_ACCESS_TOKEN", do_emulator.token)
+    monkeypatch.setenv("PYTHON_DIGITALOCEAN_REQUEST_TIMEOUT_SEC", "10")
+    return do_emulator
