@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""`make demo` / `make demo-destroy`: the whole deployment against a local DigitalOcean emulator.
+
+    python -m tests.e2e.demo up        # emulator + fixture bundle + site.yml, prints the site's address
+    python -m tests.e2e.demo down      # destroy.yml, then stop the emulator (its containers go with it)
+
+State lives in .demo/ (emulator URL and pid, SSH key, bundle, inventory, logs). Nothing but loopback and the
+project's own containers is contacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tests.e2e import harness
+
+STATE = harness.REPO / ".demo"
+
+
+def up():
+    STATE.mkdir(exist_ok=True)
+    emulator = harness.EmulatorProcess.load(STATE / "emulator")
+    if emulator is None:
+        harness.log("Starting the DigitalOcean emulator (droplets are local containers) ...")
+        emulator = harness.EmulatorProcess.start(STATE / "emulator")
+    harness.log(f"Emulator at {emulator.url} (pid {emulator.pid}); its token stands in for your DigitalOcean token.")
+    emulator.ensure_domain(harness.DNS_ZONE)
+    key = harness.make_keypair(STATE)
+    bundle = STATE / "bundle" / f"{harness.BUNDLE_SITE}.zip"
+    if not bundle.exists():
+        harness.log("Making a sample PyTrackDat bundle (what ptd-generate makes for a production build) ...")
+        harness.make_bundle(STATE / "bundle")
+    inventory = harness.write_inventory(STATE / "inventory", harness.site_vars(STATE, bundle, key))
+    env = harness.playbook_env(emulator, STATE)
+    harness.log(f"Running: ansible-playbook -i {inventory} playbooks/site.yml  (a few minutes on the first run)")
+    run = harness.run_playbook("site.yml", inventory, env, STATE / "logs" / "site.log")
+    if run.rc:
+        print(f"\nsite.yml failed (rc {run.rc}); full log: {run.log_path}", file=sys.stderr)
+        return run.rc
+    address = harness.droplet_address(emulator)
+    print(f"""
+================================================================================================
+ The demo site is up: https://{harness.DOMAIN}/
+ Its "droplet" is a container at {address}; {harness.DOMAIN} is not in DNS, so point it there:
+   curl --resolve {harness.DOMAIN}:443:{address} -k https://{harness.DOMAIN}/login/
+   or add this line to /etc/hosts:   {address} {harness.DOMAIN}
+   or: chromium --host-resolver-rules="MAP {harness.DOMAIN} {address}" https://{harness.DOMAIN}/
+ The certificate comes from a test ACME server (Pebble) inside the droplet, so browsers warn about it.
+ Log in: https://{harness.DOMAIN}/login/   user {harness.ADMIN_USER}   password {harness.ADMIN_PASSWORD}
+ SSH:    ssh -i {key} deploy@{address}   (root login is refused)
+ Timings per play: {', '.join(f'{name} {secs}s' for name, secs in run.phases())}
+ Remove everything: make demo-destroy
+================================================================================================""")
+    return 0
+
+
+def down():
+    emulator = harness.EmulatorProcess.load(STATE / "emulator")
+    if emulator is None:
+        harness.log("No demo emulator is running: nothing to destroy.")
+        return 0
+    inventory = STATE / "inventory" / "droplets.yml"
+    rc = 0
+    if inventory.exists():
+        env = harness.playbook_env(emulator, STATE)
+        run = harness.run_playbook("destroy.yml", inventory, env, STATE / "logs" / "destroy.log",
+                                   extra_args=["-e", f"confirm_destroy={harness.DROPLET_NAME}"])
+        rc = run.rc
+    harness.log("Stopping the emulator (it removes any container it made) ...")
+    emulator.stop(STATE / "emulator")
+    left = harness.emulator_containers_of(emulator)
+    if left:
+        print(f"left behind: {left}", file=sys.stderr)
+        return 1
+    harness.log("Done: no droplet, firewall, DNS record or container is left.")
+    return rc
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("action", choices=("up", "down"))
+    args = parser.parse_args(argv)
+    return up() if args.action == "up" else down()
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    sys.exit(main())

@@ -1,0 +1,383 @@
+"""Shared machinery of `make demo`, `make e2e` and the e2e benchmark: emulator, keys, bundle, playbook runs.
+
+Everything stays on this machine: the emulator listens on 127.0.0.1, its droplets are containers on their own
+127.0.0.N, the test ACME server (Pebble) runs inside the droplet, and the browser maps the site's domain to the
+droplet's address. Nothing here needs or contacts DigitalOcean or Let's Encrypt.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+DOMAIN = "ptd-demo.example.test"
+DNS_ZONE = "example.test"
+SITE = "demo"
+DROPLET_NAME = f"pytrackdat-{SITE}"
+BUNDLE_SITE = "ptdsite"
+ADMIN_USER = "admin"
+ADMIN_PASSWORD = "fixture-Admin-pw-1"  # make_bundle.py's default admin password
+BASE_IMAGE = "local/debian-systemd:13"
+EMULATOR_LABEL = "pytrackdat.emulator"
+PEBBLE_DIR = "/etc/pebble"
+# Pebble answers ACME on 14000 and hands out its (per start) issuing root on 15000, both on the droplet's loopback.
+PEBBLE_ACME_DIR = "https://localhost:14000/dir"
+PEBBLE_ROOT_URL = "https://localhost:15000/roots/0"
+
+# Test-only first-boot script for the droplet (given as its user data): Debian's pebble as the ACME CA, the site's
+# domain pointing at the droplet itself so Pebble's HTTP-01 validation reaches Caddy on port 80.
+PEBBLE_SETUP_SCRIPT = f"""#!/bin/sh
+# Test only: a local ACME CA (Pebble) so Caddy gets a real ACME certificate without the internet.
+set -eu
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends pebble openssl
+mkdir -p {PEBBLE_DIR}
+cd {PEBBLE_DIR}
+openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=pebble listener CA" -keyout ca.key -out ca.pem 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout localhost.key -out localhost.csr 2>/dev/null
+printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' > san.ext
+openssl x509 -req -in localhost.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 -extfile san.ext -out localhost.pem 2>/dev/null
+chmod 0644 ca.pem localhost.pem
+cat > pebble-config.json <<'JSON'
+{{"pebble": {{"listenAddress": "127.0.0.1:14000", "managementListenAddress": "127.0.0.1:15000",
+  "certificate": "{PEBBLE_DIR}/localhost.pem", "privateKey": "{PEBBLE_DIR}/localhost.key",
+  "httpPort": 80, "tlsPort": 443, "ocspResponderURL": "", "externalAccountBindingRequired": false}}}}
+JSON
+cat > /etc/systemd/system/ptd-test-pebble.service <<'UNIT'
+[Unit]
+Description=Pebble test ACME server (pytrackdat.deploy e2e only)
+After=network.target
+[Service]
+Environment=PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=100
+ExecStart=/usr/bin/pebble -config {PEBBLE_DIR}/pebble-config.json
+Restart=on-failure
+[Install]
+WantedBy=multi-user.target
+UNIT
+grep -q ' {DOMAIN}$' /etc/hosts || echo "127.0.0.1 {DOMAIN}" >> /etc/hosts
+systemctl daemon-reload
+systemctl enable --now ptd-test-pebble.service
+for _ in $(seq 1 60); do
+  curl -fsS --cacert {PEBBLE_DIR}/ca.pem {PEBBLE_ACME_DIR} >/dev/null 2>&1 && exit 0
+  sleep 0.5
+done
+echo "pebble did not answer on {PEBBLE_ACME_DIR}" >&2
+exit 1
+"""
+
+
+def log(message):
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def venv_bin():
+    return REPO / ".venv" / "bin"
+
+
+# ----------------------------------------------------------------------------------------------- emulator
+class EmulatorProcess:
+    """`python -m tests.do_emulator` with container-backed droplets, running in the background."""
+
+    def __init__(self, url, token, pid):
+        self.url = url.rstrip("/")
+        self.token = token
+        self.pid = pid
+
+    @property
+    def api_url(self):
+        return self.url + "/v2/"
+
+    @classmethod
+    def start(cls, state_dir: Path, timeout=60):
+        state_dir.mkdir(parents=True, exist_ok=True)
+        out = state_dir / "emulator.out"
+        err = open(state_dir / "emulator.log", "ab")  # pylint: disable=consider-using-with
+        with open(out, "wb") as stdout:
+            subprocess.Popen(  # pylint: disable=consider-using-with
+                [sys.executable, "-m", "tests.do_emulator", "--port", "0", "--machine-backend", "docker",
+                 "--state-file", str(state_dir / "emulator-state.json")],
+                cwd=REPO, stdout=stdout, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True)
+        err.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = out.read_text() if out.exists() else ""
+            if text.strip():
+                info = json.loads(text.splitlines()[0])
+                emu = cls(info["url"], info["token"], info["pid"])
+                (state_dir / "emulator.json").write_text(json.dumps(info))
+                return emu
+            time.sleep(0.2)
+        raise RuntimeError(f"the emulator did not start within {timeout} s; see {state_dir / 'emulator.log'}")
+
+    @classmethod
+    def load(cls, state_dir: Path):
+        path = state_dir / "emulator.json"
+        if not path.exists():
+            return None
+        info = json.loads(path.read_text())
+        emu = cls(info["url"], info["token"], info["pid"])
+        return emu if emu.running() else None
+
+    def running(self):
+        try:
+            os.kill(self.pid, 0)
+        except OSError:
+            return False
+        return True
+
+    def stop(self, state_dir: Path | None = None, timeout=120):
+        """SIGTERM; the emulator removes the containers it made before it exits."""
+        if self.running():
+            os.kill(self.pid, signal.SIGTERM)
+            deadline = time.monotonic() + timeout
+            while self.running() and time.monotonic() < deadline:
+                time.sleep(0.2)
+            if self.running():
+                os.kill(self.pid, signal.SIGKILL)
+        if state_dir is not None:
+            (state_dir / "emulator.json").unlink(missing_ok=True)
+
+    def api(self, method, path, body=None):
+        """One request to the emulator's API (loopback only)."""
+        import requests  # pylint: disable=import-outside-toplevel
+        assert self.url.startswith(("http://127.", "http://localhost")), self.url
+        response = requests.request(method, self.api_url + path.lstrip("/"), json=body, timeout=30,
+                                    headers={"Authorization": f"Bearer {self.token}"})
+        if response.status_code >= 400 and not (method == "POST" and response.status_code == 422):
+            response.raise_for_status()
+        return response.json() if response.content else {}
+
+    def ensure_domain(self, name):
+        """What a user does once in DigitalOcean's control panel: add the DNS zone the site's record goes into."""
+        self.api("POST", "domains", {"name": name})
+
+
+def emulator_containers():
+    """Names of every container any emulator made (running or not)."""
+    out = subprocess.run(["docker", "ps", "-a", "--filter", f"label={EMULATOR_LABEL}", "--format", "{{.Names}}"],
+                         check=True, capture_output=True, text=True).stdout
+    return out.split()
+
+
+# ----------------------------------------------------------------------------------------------- inputs
+def make_keypair(state_dir: Path) -> Path:
+    key = state_dir / "id_ed25519"
+    if not key.exists():
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "ptd-e2e", "-f", str(key)], check=True)
+    return key
+
+
+def make_bundle(out_dir: Path, domain=DOMAIN, code_change=None) -> Path:
+    """The fixture bundle (tests/fixtures/bundle/make_bundle.py); its images build from the local Debian image."""
+    args = [sys.executable, str(REPO / "tests/fixtures/bundle/make_bundle.py"), "--domain", domain,
+            "--site", BUNDLE_SITE, "--base-image", BASE_IMAGE, "--out", str(out_dir)]
+    if code_change:
+        args += ["--code-change", code_change]
+    subprocess.run(args, check=True, cwd=REPO)
+    return out_dir / f"{BUNDLE_SITE}.zip"
+
+
+def site_vars(state_dir: Path, bundle: Path, key: Path, with_droplet=True) -> dict:
+    """The settings a user writes in inventory/group_vars/all.yml, for the emulated setup."""
+    settings = {
+        "pytrackdat_site": SITE,
+        "pytrackdat_app_bundle": str(bundle),
+        "pytrackdat_app_domain": DOMAIN,
+        "ansible_ssh_private_key_file": str(key),
+        # Test hosts run Debian 13 and reach only Debian's archive, not download.docker.com.
+        "docker_install_source": "distro",
+        # The bundle's images build FROM a local image that only this machine's Docker has: build here, ship them.
+        "pytrackdat_app_build_mode": "control",
+        "pytrackdat_app_control_workdir": str(state_dir / "build"),
+        # Pebble, set up inside the host by PEBBLE_SETUP_SCRIPT, is the ACME CA; Caddy trusts its listener CA.
+        "pytrackdat_app_acme_ca": PEBBLE_ACME_DIR,
+        "pytrackdat_app_acme_ca_root": f"{PEBBLE_DIR}/ca.pem",
+        # A container cannot turn on swap.
+        "server_setup_swap_enabled": False,
+    }
+    if with_droplet:
+        settings.update({
+            "pytrackdat_ssh_public_key_file": str(key) + ".pub",
+            "pytrackdat_droplet_region": "nyc3",
+            "pytrackdat_droplet_size": "s-1vcpu-1gb",
+            "pytrackdat_droplet_image": "debian-13-x64",
+            "pytrackdat_dns_zone": DNS_ZONE,
+            "pytrackdat_droplet_user_data": PEBBLE_SETUP_SCRIPT,
+        })
+    return settings
+
+
+def write_inventory(inv_dir: Path, settings: dict, static_hosts: dict | None = None) -> Path:
+    """An inventory folder as a user keeps it: the droplets plugin config (or a static file) plus group_vars."""
+    (inv_dir / "group_vars").mkdir(parents=True, exist_ok=True)
+    (inv_dir / "group_vars" / "all.yml").write_text("---\n" + json.dumps(settings, indent=2) + "\n")
+    if static_hosts is None:
+        source = inv_dir / "droplets.yml"
+        shutil.copy(REPO / "inventory" / "droplets.yml", source)
+    else:
+        source = inv_dir / "existing-server.yml"
+        source.write_text("---\n" + json.dumps({"pytrackdat": {"hosts": static_hosts}}, indent=2) + "\n")
+    return source
+
+
+# ----------------------------------------------------------------------------------------------- playbooks
+class PlaybookRun:
+    def __init__(self, rc, output, seconds, log_path):
+        self.rc = rc
+        self.output = output
+        self.seconds = seconds
+        self.log_path = log_path
+
+    @property
+    def recap(self) -> dict:
+        """PLAY RECAP as {host: {"ok": n, "changed": n, ...}}."""
+        hosts = {}
+        part = self.output.rsplit("PLAY RECAP", 1)[-1] if "PLAY RECAP" in self.output else ""
+        for line in part.splitlines():
+            match = re.match(r"^(\S+)\s+:\s+(.*)$", line.strip())
+            if match:
+                hosts[match.group(1)] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(2))}
+        return hosts
+
+    def phases(self) -> list:
+        """(play name, seconds) from the timestamps the run printed (see run_playbook)."""
+        marks = re.findall(r"^@@(\d+\.\d+) PLAY \[(.*?)\]", self.output, flags=re.M)
+        end = re.findall(r"^@@(\d+\.\d+) PLAY RECAP", self.output, flags=re.M)
+        times = [(float(t), name) for t, name in marks] + ([(float(end[-1]), None)] if end else [])
+        return [(name, round(times[i + 1][0] - t, 1)) for i, (t, name) in enumerate(times[:-1])]
+
+    def tail(self, lines=60):
+        return "\n".join(self.output.splitlines()[-lines:])
+
+
+def playbook_env(emulator: EmulatorProcess | None, state_dir: Path) -> dict:
+    env = dict(os.environ)
+    env.pop("DIGITALOCEAN_ACCESS_TOKEN", None)
+    env.pop("DIGITALOCEAN_END_POINT", None)
+    env.update({
+        "PATH": f"{venv_bin()}:{env.get('PATH', '')}",
+        "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
+        "ANSIBLE_COLLECTIONS_PATH": str(REPO / ".collections"),
+        "ANSIBLE_HOME": str(REPO / ".ansible"),
+        "ANSIBLE_FORCE_COLOR": "0",
+        "ANSIBLE_NOCOLOR": "1",
+        "PY_COLORS": "0",
+        # Emulated droplets reuse 127.0.0.N addresses with new host keys: keep their keys out of ~/.ssh/known_hosts.
+        "ANSIBLE_SSH_ARGS": ("-o ControlMaster=auto -o ControlPersist=60s -o StrictHostKeyChecking=no "
+                             f"-o UserKnownHostsFile={state_dir / 'known_hosts'} -o IdentitiesOnly=yes"),
+        "ANSIBLE_CONTROL_PATH_DIR": str(state_dir / "cp"),
+        "ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.profile_tasks",
+        "PROFILE_TASKS_TASK_OUTPUT_LIMIT": "15",
+        "PYTHON_DIGITALOCEAN_REQUEST_TIMEOUT_SEC": "30",
+    })
+    if emulator is not None:
+        env["DIGITALOCEAN_ACCESS_TOKEN"] = emulator.token
+        env["DIGITALOCEAN_END_POINT"] = emulator.api_url
+    return env
+
+
+def run_playbook(playbook: str, inventory: Path, env: dict, log_path: Path, extra_args=(), echo=True) -> PlaybookRun:
+    """ansible-playbook playbooks/<playbook>, output to the terminal (when echo) and log_path, with a
+    wall-clock mark before every play so the run can be split into phases."""
+    args = [str(venv_bin() / "ansible-playbook"), "-i", str(inventory), str(REPO / "playbooks" / playbook), *extra_args]
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    start = time.monotonic()
+    lines = []
+    with open(log_path, "w", encoding="utf-8") as logfile, subprocess.Popen(
+            args, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1) as proc:
+        logfile.write("$ " + " ".join(shlex.quote(a) for a in args) + "\n")
+        for line in proc.stdout:
+            if line.startswith(("PLAY [", "PLAY RECAP")):
+                lines.append(f"@@{time.monotonic() - start:.2f} {line}")
+            lines.append(line)
+            logfile.write(line)
+            if echo:
+                sys.stdout.write(line)
+                sys.stdout.flush()
+        rc = proc.wait()
+    return PlaybookRun(rc, "".join(lines), time.monotonic() - start, log_path)
+
+
+# ----------------------------------------------------------------------------------------------- hosts
+def ssh(address, user, key: Path, command, state_dir: Path, timeout=30):
+    """A fresh SSH login (no connection sharing), as a person would make it."""
+    return subprocess.run(
+        ["ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", f"UserKnownHostsFile={state_dir / 'known_hosts'}",
+         "-o", "IdentitiesOnly=yes", "-o", "ControlMaster=no", "-o", "ConnectTimeout=10", "-i", str(key),
+         f"{user}@{address}", command], capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def droplet_address(emulator: EmulatorProcess, name=DROPLET_NAME):
+    droplets = [d for d in emulator.api("GET", "droplets?per_page=200")["droplets"] if d["name"] == name]
+    if len(droplets) != 1:
+        return None
+    return next((n["ip_address"] for n in droplets[0]["networks"]["v4"] if n["type"] == "public"), None)
+
+
+def free_loopback_address(first=200, last=250):
+    """A 127.0.0.N where nothing listens on 22, 80 or 443 and no container publishes (for the plain test host)."""
+    used = subprocess.run(["docker", "ps", "--format", "{{.Ports}}"], capture_output=True, text=True, check=True).stdout
+    for n in range(first, last + 1):
+        address = f"127.0.0.{n}"
+        if address + ":" in used:
+            continue
+        busy = False
+        for port in (22, 80, 443):
+            with socket.socket() as sock:
+                sock.settimeout(0.2)
+                busy = busy or sock.connect_ex((address, port)) == 0
+        if not busy:
+            return address
+    raise RuntimeError("no free 127.0.0.N address for the test host")
+
+
+def fetch_pebble_root(address, key: Path, state_dir: Path, user="deploy") -> str:
+    """Pebble's current issuing root, read on the host itself (Pebble listens on the host's loopback only)."""
+    result = ssh(address, user, key, f"sudo -n curl -fsS --cacert {PEBBLE_DIR}/ca.pem {PEBBLE_ROOT_URL}", state_dir)
+    if result.returncode != 0 or "BEGIN CERTIFICATE" not in result.stdout:
+        raise RuntimeError(f"could not read Pebble's root from {address}: {result.stderr.strip()}")
+    return result.stdout
+
+
+def verified_certificate(address, cafile: Path, domain=DOMAIN, port=443) -> dict:
+    """Open TLS to address:port for `domain`, verifying the chain against cafile; return the peer certificate."""
+    context = ssl.create_default_context(cafile=str(cafile))
+    with socket.create_connection((address, port), timeout=10) as raw:
+        with context.wrap_socket(raw, server_hostname=domain) as tls:
+            return tls.getpeercert()
+
+
+def wait_for(predicate, timeout, interval=0.5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return False
+
+
+def emulator_containers_of(emulator: EmulatorProcess):
+    """Containers and volumes made by this emulator process (its owner label starts with host:pid:)."""
+    prefix = f"{socket.gethostname()}:{emulator.pid}:"
+    found = []
+    for kind, listing, label_path in (("container", ["ps", "-a", "-q"], ".Config.Labels"), ("volume", ["volume", "ls", "-q"], ".Labels")):
+        idents = subprocess.run(["docker", *listing, "--filter", f"label={EMULATOR_LABEL}.owner"],
+                                capture_output=True, text=True, check=True).stdout.split()
+        for ident in idents:
+            owner = subprocess.run(["docker", kind, "inspect", "--format", '{{ index %s "%s.owner" }}' % (label_path, EMULATOR_LABEL), ident],
+                                   capture_output=True, text=True, check=False).stdout.strip()
+            if owner.startswith(prefix):
+                found.append(f"{kind} {ident}")
+    return found
