@@ -11,7 +11,7 @@ Every container and volume carries labels with the droplet id and an owner (host
 time of the emulator that made it): ``close()`` removes what this backend made, ``cleanup_leftovers()``
 removes what emulators that are no longer running left behind and never touches a running emulator's droplets.
 
-The module talks to the engine through the ``docker`` CLI and imports nothing from the rest of the emulator.
+The module talks to the engine through the ``docker`` CLI and takes only the interface class from the emulator.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ import tarfile
 import threading
 import time
 import uuid
+
+from . import MachineBackend
 
 LOG = logging.getLogger(__name__)
 
@@ -159,6 +161,8 @@ def _address_is_free(address, ports=PUBLISHED_PORTS):
             # SO_REUSEADDR ignores TIME_WAIT left by a destroyed droplet but still fails on a listener.
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind((address, port))
+        except PermissionError:
+            continue  # ports below 1024 need root to probe; docker's own check at start still catches a listener
         except OSError:
             return False
         finally:
@@ -245,15 +249,17 @@ def cloud_config_to_script(text, droplet):
     return "\n".join(lines) + "\n", [str(k) for k in config.get("ssh_authorized_keys") or []]
 
 
-class DockerMachineBackend:
+class DockerMachineBackend(MachineBackend):
     """Droplets as systemd containers, each on its own 127.0.0.N with ports 22, 80 and 443 published there."""
 
     name = "docker"
+    instant = False  # a boot takes seconds: the emulator calls this backend from its worker pool
 
     def __init__(self, image_map: dict | None = None, address_range=("127.0.0.", 10, 250), label="pytrackdat.emulator",
                  docker_volume_for_var_lib_docker=True, boot_timeout=60, user_data_timeout=900):
         """image_map adds to or overrides the slug -> image map (keys may be globs such as ``ubuntu-*``);
         address_range is (prefix, first, last) of the addresses handed out; label prefixes every docker label."""
+        super().__init__()
         self.image_map = {**DEFAULT_IMAGE_MAP, **(image_map or {})}
         self.address_prefix, self.first_host, self.last_host = address_range
         self.label = label
