@@ -961,6 +961,39 @@ class State:
             raise not_found()
         return self.projects[project_id]
 
+    def update_project(self, project_id, body, replace):
+        project = self.get_project(project_id)
+        fields = ("name", "description", "purpose", "environment", "is_default")
+        if replace and any(f not in body for f in fields):
+            raise ApiError(400, "PUT needs every field: " + ", ".join(fields) + " (use PATCH for some)")
+        changes = {f: body[f] for f in fields if f in body}
+        if "name" in changes and (not isinstance(changes["name"], str) or not changes["name"] or len(changes["name"]) > 175):
+            raise unprocessable("Name can't be blank")
+        if "name" in changes and any(p["name"] == changes["name"] and p["id"] != project["id"] for p in self.projects.values()):
+            raise ApiError(409, "A project with this name already exists.")
+        if "environment" in changes and changes["environment"] not in ("Development", "Staging", "Production"):
+            raise unprocessable("Environment must be one of Development, Staging or Production")
+        if changes.get("is_default") is False and project["is_default"]:
+            raise unprocessable("The default project cannot be unset; make another project the default instead.")
+        if changes.get("is_default") is True:
+            for other in self.projects.values():
+                other["is_default"] = False
+            self.default_project_id = project["id"]
+        project.update(changes)
+        project["updated_at"] = iso(self.now())
+        self.dirty = True
+        return project
+
+    def delete_project(self, project_id):
+        project = self.get_project(project_id)
+        if project["is_default"]:
+            raise ApiError(412, "Cannot delete the default project.")
+        if self.resources.get(project["id"]):
+            raise ApiError(412, "Cannot delete a project with resources. Move or remove the resources first.")
+        del self.projects[project["id"]]
+        self.resources.pop(project["id"], None)
+        self.dirty = True
+
     def _resource_exists(self, urn):
         parts = urn.split(":") if isinstance(urn, str) else []
         if len(parts) != 3 or parts[0] != "do":

@@ -315,6 +315,19 @@ def get_project(call):
     return 200, {"project": call.state.get_project(call.params.get("project", "default"))}
 
 
+def put_project(call):
+    return 200, {"project": call.state.update_project(call.params.get("project", "default"), call.json(), replace=True)}
+
+
+def patch_project(call):
+    return 200, {"project": call.state.update_project(call.params.get("project", "default"), call.json(), replace=False)}
+
+
+def delete_project(call):
+    call.state.delete_project(call.params["project"])
+    return 204, None
+
+
 def list_project_resources(call):
     return paginate(call, "resources", call.state.project_resources(call.params.get("project", "default")))
 
@@ -378,9 +391,14 @@ ROUTES = [
     ("GET", "/v2/projects", list_projects),
     ("POST", "/v2/projects", create_project),
     ("GET", "/v2/projects/default", get_project),
+    ("PUT", "/v2/projects/default", put_project),
+    ("PATCH", "/v2/projects/default", patch_project),
     ("GET", "/v2/projects/default/resources", list_project_resources),
     ("POST", "/v2/projects/default/resources", assign_project_resources),
     ("GET", "/v2/projects/{project}", get_project),
+    ("PUT", "/v2/projects/{project}", put_project),
+    ("PATCH", "/v2/projects/{project}", patch_project),
+    ("DELETE", "/v2/projects/{project}", delete_project),
     ("GET", "/v2/projects/{project}/resources", list_project_resources),
     ("POST", "/v2/projects/{project}/resources", assign_project_resources),
 ]
