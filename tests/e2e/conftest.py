@@ -84,7 +84,7 @@ def plain_host(state_dir, ssh_key):
     volume = f"{name}-var-lib-docker"
     subprocess.run(["docker", "volume", "create", volume], capture_output=True, check=True)
     subprocess.run(["docker", "run", "-d", "--name", name, "--hostname", "existing-server",
-                    "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN", "--security-opt", "seccomp=unconfined",
+                    "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN", "--cap-add", "AUDIT_CONTROL", "--security-opt", "seccomp=unconfined",
                     "--security-opt", "apparmor=unconfined", "--cgroupns=host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw",
                     "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp", "--stop-signal", "SIGRTMIN+3",
                     "-v", f"{volume}:/var/lib/docker",

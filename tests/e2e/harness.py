@@ -78,6 +78,18 @@ exit 1
 """
 
 
+# The emulator with one change to its droplet containers: CAP_AUDIT_CONTROL, which root has on a real droplet (a VM).
+# Without it, pam_loginuid in a container refuses a login started from inside another SSH session (the loginuid
+# is already set), so server_setup's lockout probe (an sshd started over Ansible's SSH connection) fails with 254.
+EMULATOR_LAUNCHER = """
+import sys
+import tests.do_emulator.machines.docker as machines
+machines.SYSTEMD_RUN_FLAGS = tuple(machines.SYSTEMD_RUN_FLAGS) + ("--cap-add", "AUDIT_CONTROL")
+from tests.do_emulator.__main__ import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
 def log(message):
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
@@ -91,7 +103,7 @@ class EmulatorProcess:
     """`python -m tests.do_emulator` with container-backed droplets, running in the background."""
 
     def __init__(self, url, token, pid):
-        self.url = url.rstrip("/")
+        self.url = re.sub(r"/v2/?$", "", url.rstrip("/"))
         self.token = token
         self.pid = pid
 
@@ -106,7 +118,7 @@ class EmulatorProcess:
         err = open(state_dir / "emulator.log", "ab")  # pylint: disable=consider-using-with
         with open(out, "wb") as stdout:
             subprocess.Popen(  # pylint: disable=consider-using-with
-                [sys.executable, "-m", "tests.do_emulator", "--port", "0", "--machine-backend", "docker",
+                [sys.executable, "-c", EMULATOR_LAUNCHER, "--port", "0", "--machine-backend", "docker",
                  "--state-file", str(state_dir / "emulator-state.json")],
                 cwd=REPO, stdout=stdout, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True)
         err.close()
