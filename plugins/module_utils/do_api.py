@@ -138,7 +138,7 @@ class DOClient(object):
     """Retrying, paginating access to the DigitalOcean API through python-digitalocean."""
 
     def __init__(self, token, api_url=None, timeout=DEFAULT_TIMEOUT, max_attempts=8, max_retry_time=120.0,
-                 backoff_base=0.25, backoff_cap=8.0, sleep=time.sleep, logger=None):
+                 backoff_base=0.2, backoff_cap=8.0, sleep=time.sleep, logger=None):
         if not HAS_DIGITALOCEAN:
             raise DOAPIError("python-digitalocean is not installed")
         if not token:

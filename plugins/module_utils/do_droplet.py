@@ -19,7 +19,7 @@ DEFAULT_IMAGE = "ubuntu-24-04-x64"
 FINGERPRINT_RE = re.compile(r"^([0-9a-f]{2}:){15}[0-9a-f]{2}$")
 TAG_RE = re.compile(r"^[A-Za-z0-9_:\-]{1,255}$")
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-POLL_FIRST = 0.5
+POLL_FIRST = 0.3
 POLL_CAP = 10.0
 
 
@@ -143,7 +143,7 @@ class DropletRunner(object):
     # -- waiting ---------------------------------------------------------------------------------
 
     def wait_until(self, droplet, ready, what):
-        """Poll the droplet with doubling intervals (0.5 s up to 10 s) until ``ready(droplet)``."""
+        """Poll the droplet with doubling intervals (0.3 s up to 10 s) until ``ready(droplet)``."""
         timeout = self.params["wait_timeout"]
         deadline = time.time() + timeout
         interval = POLL_FIRST

@@ -109,7 +109,7 @@ options:
   wait:
     description:
       - Wait until a new droplet is active and has a public IPv4 address, and until power and resize actions
-        complete. The droplet is polled with doubling intervals (0.5 s up to 10 s) to make few requests.
+        complete. The droplet is polled with doubling intervals (0.3 s up to 10 s) to make few requests.
     type: bool
     default: true
   wait_timeout:

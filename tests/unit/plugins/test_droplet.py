@@ -166,7 +166,7 @@ def test_missing_token_fails_with_a_hint(do_emulator):
 
 
 def test_wait_timeout_fails_and_still_returns_the_droplet(do_emulator, run):
-    do_emulator.state.action_delay = 30
+    do_emulator.state.action_delay = 3
     result = run(droplet, name="slow", region="fra1", wait_timeout=1)
     assert result["failed"] is True and "wait_timeout" in result["msg"]
     assert result["droplet"]["name"] == "slow" and result["changed"] is True
