@@ -24,6 +24,7 @@ from . import responses
 from .faults import FaultInjector
 from .machines import make_backend
 from .models import ApiError, State
+from .validation import sample as _sample
 
 MUTATING = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -290,8 +291,6 @@ class Emulator:
                     self.state.tick()
                     call = responses.Call(self.state, method, path, query, body_in, params, self.base_url)
                     status, body = handler_func(call)
-                    if body is not None:
-                        body = json.loads(json.dumps(body))  # a snapshot: the model keeps changing
                 except ApiError as error:
                     status = error.status
                     body = {"id": error.error_id, "message": error.message, "request_id": request_id}
@@ -302,9 +301,12 @@ class Emulator:
                                             "message": repr(error)})
                 if method in MUTATING or self.state.dirty:
                     self._save_quietly()
+            # Serialise while the lock is held: the model keeps changing once it is released.
+            payload = _encode(body)
+            checked = json.loads(_encode(_sample(body))) if self.validator is not None and body is not None else None
         if self.validator is not None and template is not None:
-            self._validate(method, path, query, handler.headers, body_in, status, headers, body)
-        self._send(handler, entry, status, headers, body)
+            self._validate(method, path, query, handler.headers, body_in, status, headers, checked)
+        self._send(handler, entry, status, headers, payload)
 
     def _validate(self, method, path, query, request_headers, body_in, status, headers, body):
         req_headers = {k: v for k, v in request_headers.items()}
@@ -321,12 +323,13 @@ class Emulator:
 
     @staticmethod
     def _send(handler, entry, status, headers, body):
+        """Answer ``body``: a JSON-able value, None for no body, or already encoded bytes."""
         entry["status"] = status
-        payload = b"" if body is None else json.dumps(body).encode()
+        payload = body if isinstance(body, bytes) else _encode(body)
         try:
             handler.send_response(status)
             for name, value in headers.items():
-                if body is None and name == "content-type":
+                if not payload and name == "content-type":
                     continue
                 handler.send_header(name, value)
             handler.send_header("Content-Length", str(len(payload)))
@@ -335,6 +338,10 @@ class Emulator:
                 handler.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
             handler.close_connection = True
+
+
+def _encode(body):
+    return b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
 
 
 def _reset_connection(handler):
