@@ -150,6 +150,7 @@ class Emulator:
                 self._server = _Server((self.host, self.port), _Handler)
                 self._server.emulator = self
                 self.port = self._server.server_address[1]
+                self.state.api_base = self.base_url
                 self._thread = threading.Thread(target=self._server.serve_forever, name="do-emulator", daemon=True)
                 self._thread.start()
                 self._ticking.clear()

@@ -119,6 +119,8 @@ class State:
         self.droplet_limit = int(droplet_limit)
         self.clock = clock
         self.seed = seed
+        # Absolute URLs in bodies point here; the emulator sets its own address so clients stay on loopback.
+        self.api_base = "https://api.digitalocean.com"
         self._pool = None
         self.dirty = False
         self.reset()
@@ -397,7 +399,7 @@ class State:
         last = droplets[-1] if droplets else None
         droplet_stats = {"count": len(droplets)}
         if last is not None:
-            droplet_stats["last_tagged_uri"] = f"https://api.digitalocean.com/v2/droplets/{last['id']}"
+            droplet_stats["last_tagged_uri"] = f"{self.api_base}/v2/droplets/{last['id']}"
         empty = {"count": 0}
         resources = {"count": len(droplets), "droplets": droplet_stats, "images": dict(empty),
                      "imgages": dict(empty), "volumes": dict(empty), "volume_snapshots": dict(empty),
@@ -1009,11 +1011,10 @@ class State:
         project = self.get_project(project_id)
         return [self._resource_view(urn, at, "ok") for urn, at in self.resources[project["id"]].items()]
 
-    @staticmethod
-    def _resource_view(urn, assigned_at, status):
+    def _resource_view(self, urn, assigned_at, status):
         kind, ident = urn.split(":")[1:3]
         return {"urn": urn, "assigned_at": assigned_at, "status": status,
-                "links": {"self": f"https://api.digitalocean.com/v2/{kind}s/{ident}"}}
+                "links": {"self": f"{self.api_base}/v2/{kind}s/{ident}"}}
 
     def assign_resources(self, project_id, urns):
         project = self.get_project(project_id)

@@ -7,7 +7,7 @@ Handlers run with the state lock held and raise ``ApiError`` for API errors.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 from .models import ApiError
 
@@ -413,7 +413,8 @@ def route(method, path):
         match = pattern.match(path)
         if match:
             if route_method == method:
-                return handler, match.groupdict(), template
+                # pydo percent-encodes fingerprints (":" -> "%3A"); python-digitalocean does not.
+                return handler, {k: unquote(v) for k, v in match.groupdict().items()}, template
             allowed = True
     if allowed:
         raise ApiError(405, f"Method {method} is not allowed on {path}.")

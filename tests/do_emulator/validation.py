@@ -19,6 +19,7 @@ import os
 import pickle
 import threading
 from pathlib import Path
+from urllib.parse import unquote
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SPEC = REPO_ROOT.parent / "shared" / "digitalocean-openapi" / "DigitalOcean-public.v2.bundled.yaml"
@@ -185,7 +186,8 @@ class TrafficValidator:
 
     def _request(self, method, path, query, headers, body):
         data = json.dumps(body).encode() if body is not None else b""
-        spec_path = "/" + path.strip("/")  # the spec has no trailing slashes; DO accepts them
+        # The spec has no trailing slashes (DO accepts them); openapi-core does not percent-decode.
+        spec_path = "/" + unquote(path).strip("/")
         return self._request_cls(SPEC_HOST, method, spec_path, args=list(query), headers=headers, data=data,
                                  content_type="application/json" if body is not None else None)
 
