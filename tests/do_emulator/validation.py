@@ -147,9 +147,14 @@ def _allowed_request_deviation(method, path, body):
     reasons = []
     body = copy.deepcopy(body)
     segments = path.strip("/").split("/")
-    if method == "POST" and segments == ["v2", "droplets"] and "vpc_uuid" in body and body["vpc_uuid"] is None:
-        del body["vpc_uuid"]
-        reasons.append("python-digitalocean sends vpc_uuid: null on droplet create")
+    if method == "POST" and segments == ["v2", "droplets"]:
+        nulls = sorted(k for k, v in body.items() if v is None)
+        if nulls:
+            # python-digitalocean sends vpc_uuid: null; community.digitalocean sends every unset option
+            # (ssh_keys, tags, user_data, ...) as null. The API treats null as absent.
+            for key in nulls:
+                del body[key]
+            reasons.append(f"droplet create with null fields {nulls} (python-digitalocean, community.digitalocean)")
     if method == "POST" and segments[:2] == ["v2", "droplets"] and segments[-1] == "actions":
         if body.get("type") == "resize" and isinstance(body.get("disk"), str):
             body["disk"] = body["disk"].lower() == "true"
