@@ -45,17 +45,40 @@ def do_emulator_session():
     emulator.stop()
 
 
+def _broken(emulator):
+    """Response violations and emulator crashes, as a failure message (empty when there are none)."""
+    broken = emulator.response_violations() + [v for v in emulator.violations if v["kind"] == "emulator"]
+    if not broken:
+        return ""
+    return ("the emulator answered outside DigitalOcean's OpenAPI spec (or crashed):\n"
+            + "\n".join(json.dumps(v)[:1500] for v in broken))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Turn a passing test whose traffic broke the spec into a failed test (not a teardown error)."""
+    outcome = yield
+    report = outcome.get_result()
+    emulator = getattr(item, "_do_emulator", None)
+    if call.when == "call" and emulator is not None and report.passed:
+        message = _broken(emulator)
+        if message:
+            report.outcome = "failed"
+            report.longrepr = message
+            item._do_emulator_reported = True  # pylint: disable=protected-access
+
+
 @pytest.fixture
-def do_emulator(do_emulator_session):  # pylint: disable=redefined-outer-name
+def do_emulator(do_emulator_session, request):  # pylint: disable=redefined-outer-name
     """A clean emulator for this test; fails the test if any response broke the spec."""
     emulator = do_emulator_session
     emulator.reset()
     emulator.state.action_delay = 0.2
+    request.node._do_emulator = emulator  # pylint: disable=protected-access
     yield emulator
-    broken = emulator.response_violations() + [v for v in emulator.violations if v["kind"] == "emulator"]
-    if broken:
-        pytest.fail("the emulator answered outside DigitalOcean's OpenAPI spec (or crashed):\n"
-                    + "\n".join(json.dumps(v)[:1500] for v in broken), pytrace=False)
+    message = _broken(emulator)
+    if message and not getattr(request.node, "_do_emulator_reported", False):
+        pytest.fail(message, pytrace=False)  # the test failed anyway: say it here as well
 
 
 @pytest.fixture
