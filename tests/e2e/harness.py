@@ -36,7 +36,8 @@ PEBBLE_ACME_DIR = "https://localhost:14000/dir"
 PEBBLE_ROOT_URL = "https://localhost:15000/roots/0"
 
 # Test-only first-boot script for the droplet (given as its user data): Debian's pebble as the ACME CA, the site's
-# domain pointing at the droplet itself so Pebble's HTTP-01 validation reaches Caddy on port 80.
+# domain pointing at the droplet itself so Pebble's HTTP-01 validation reaches Caddy on port 80, and a Docker
+# setting that nested engines need in these containers.
 PEBBLE_SETUP_SCRIPT = f"""#!/bin/sh
 # Test only: a local ACME CA (Pebble) so Caddy gets a real ACME certificate without the internet.
 set -eu
@@ -66,6 +67,10 @@ Restart=on-failure
 [Install]
 WantedBy=multi-user.target
 UNIT
+# Test only, like molecule/pytrackdat_app/prepare.yml: this container's /proc/sys is read-only, so the nested
+# Docker engine (installed later by the docker role) must not try to set its containers' IPv6 sysctls.
+mkdir -p /etc/systemd/system/docker.service.d
+printf '[Service]\nEnvironment=DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1\n' > /etc/systemd/system/docker.service.d/nested-ipv6.conf
 grep -q ' {DOMAIN}$' /etc/hosts || echo "127.0.0.1 {DOMAIN}" >> /etc/hosts
 systemctl daemon-reload
 systemctl enable --now ptd-test-pebble.service
@@ -288,7 +293,7 @@ def playbook_env(emulator: EmulatorProcess | None, state_dir: Path) -> dict:
         "PY_COLORS": "0",
         # Emulated droplets reuse 127.0.0.N addresses with new host keys: keep their keys out of ~/.ssh/known_hosts.
         "ANSIBLE_SSH_ARGS": ("-o ControlMaster=auto -o ControlPersist=60s -o StrictHostKeyChecking=no "
-                             f"-o UserKnownHostsFile={state_dir / 'known_hosts'} -o IdentitiesOnly=yes"),
+                             "-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o IdentitiesOnly=yes"),
         "ANSIBLE_CONTROL_PATH_DIR": str(state_dir / "cp"),
         "ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.profile_tasks",
         "PROFILE_TASKS_TASK_OUTPUT_LIMIT": "15",
@@ -326,7 +331,7 @@ def run_playbook(playbook: str, inventory: Path, env: dict, log_path: Path, extr
 def ssh(address, user, key: Path, command, state_dir: Path, timeout=30):
     """A fresh SSH login (no connection sharing), as a person would make it."""
     return subprocess.run(
-        ["ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", f"UserKnownHostsFile={state_dir / 'known_hosts'}",
+        ["ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
          "-o", "IdentitiesOnly=yes", "-o", "ControlMaster=no", "-o", "ConnectTimeout=10", "-i", str(key),
          f"{user}@{address}", command], capture_output=True, text=True, timeout=timeout, check=False)
 
