@@ -11,7 +11,7 @@ name: droplets
 short_description: DigitalOcean droplets as inventory hosts
 version_added: 0.1.0
 author:
-  - pytrackdat.deploy developers
+  - pytrackdat.deploy developers (@pytrackdat)
 description:
   - Lists the account's droplets (200 per request, following C(links.pages.next), so N droplets cost
     ceil(N/200) requests) and adds each as a host named after the droplet.

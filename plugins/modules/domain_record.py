@@ -18,7 +18,7 @@ description:
     so when it is not.
   - When several records of the type exist for the name the module fails and lists their ids.
 author:
-  - pytrackdat.deploy developers
+  - pytrackdat.deploy developers (@pytrackdat)
 extends_documentation_fragment:
   - pytrackdat.deploy.api
 attributes:

@@ -23,7 +23,7 @@ description:
     creation only.
   - The same keys are returned whether the droplet was created, found or changed.
 author:
-  - pytrackdat.deploy developers
+  - pytrackdat.deploy developers (@pytrackdat)
 extends_documentation_fragment:
   - pytrackdat.deploy.api
 attributes:

@@ -21,7 +21,7 @@ description:
     with a message when it did not.
   - A Cloud Firewall is enforced outside the droplet, so unlike ufw it also covers ports Docker publishes.
 author:
-  - pytrackdat.deploy developers
+  - pytrackdat.deploy developers (@pytrackdat)
 extends_documentation_fragment:
   - pytrackdat.deploy.api
 attributes:

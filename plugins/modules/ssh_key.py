@@ -18,7 +18,7 @@ description:
     key data as colon-separated hex). A registered key with another name is renamed.
   - A malformed key fails before anything is sent to the API.
 author:
-  - pytrackdat.deploy developers
+  - pytrackdat.deploy developers (@pytrackdat)
 extends_documentation_fragment:
   - pytrackdat.deploy.api
 attributes:

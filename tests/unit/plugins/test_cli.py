@@ -66,8 +66,8 @@ def _play(tmp_path, emu, *extra):
     book.write_text(PLAYBOOK)
     env = ansible_env({"DIGITALOCEAN_ACCESS_TOKEN": emu.token, "DIGITALOCEAN_END_POINT": emu.url,
                        "ANSIBLE_CALLBACK_RESULT_FORMAT": "json"})
-    proc = subprocess.run(["ansible-playbook", "-i", "localhost,", "-e", "ansible_python_interpreter=" + sys.executable, str(book)] + list(extra), capture_output=True,
-                          text=True, env=env, timeout=300, check=False)
+    command = ["ansible-playbook", "-i", "localhost,", "-e", "ansible_python_interpreter=" + sys.executable, str(book)]
+    proc = subprocess.run(command + list(extra), capture_output=True, text=True, env=env, timeout=300, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     recap = proc.stdout[proc.stdout.rindex("PLAY RECAP"):]
     return int(recap.split("changed=")[1].split()[0])
