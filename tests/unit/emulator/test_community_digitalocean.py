@@ -94,42 +94,34 @@ def test_droplet_module_creates_finds_and_deletes(do_emulator, tmp_path):
         unique_name: true
         sleep_interval: 1
         wait_timeout: 30"""
-    (tmp_path / "present.yml").write_text(f"""---
+    (tmp_path / "droplet.yml").write_text(f"""---
 - hosts: localhost
   connection: local
   gather_facts: false
   tasks:
-    - community.digitalocean.digital_ocean_droplet:{common}
+    - name: Create
+      community.digitalocean.digital_ocean_droplet:{common}
         state: present
-""")
-    (tmp_path / "absent.yml").write_text(f"""---
-- hosts: localhost
-  connection: local
-  gather_facts: false
-  tasks:
-    - community.digitalocean.digital_ocean_droplet:{common}
+    - name: Create again
+      community.digitalocean.digital_ocean_droplet:{common}
+        state: present
+    - name: Delete
+      community.digitalocean.digital_ocean_droplet:{common}
         state: absent
 """)
-
-    def run(playbook):
-        output = json.loads(_ansible("ansible-playbook", "-i", "localhost,", "-e", f"ansible_python_interpreter={sys.executable}",
-                                     playbook, cwd=tmp_path))
-        task = output["plays"][0]["tasks"][0]["hosts"]["localhost"]
-        return task
-
-    created = run("present.yml")
+    output = json.loads(_ansible("ansible-playbook", "-i", "localhost,", "-e", f"ansible_python_interpreter={sys.executable}",
+                                 "droplet.yml", cwd=tmp_path))
+    created, again, deleted = (t["hosts"]["localhost"] for t in output["plays"][0]["tasks"])
     assert created["changed"] is True
-    assert len(do_emulator.state.droplets) == 1
-    droplet = next(iter(do_emulator.state.droplets.values()))
+    droplet = created["data"]["droplet"]
     assert droplet["name"] == "mod-1" and droplet["status"] == "active"
-    assert created["data"]["droplet"]["id"] == droplet["id"]
-    assert [n["type"] for n in created["data"]["droplet"]["networks"]["v4"]] == ["private", "public"]
+    assert [n["type"] for n in droplet["networks"]["v4"]] == ["private", "public"]
 
-    again = run("present.yml")
     assert again["changed"] is False
-    assert len(do_emulator.state.droplets) == 1, "unique_name found the droplet instead of making a second"
+    assert again["data"]["droplet"]["id"] == droplet["id"], "unique_name found the droplet instead of making a second"
+    creates = [e for e in do_emulator.request_log if e["method"] == "POST" and e["path"].rstrip("/") == "/v2/droplets"]
+    assert len(creates) == 1
 
-    deleted = run("absent.yml")
     assert deleted["changed"] is True
     assert do_emulator.state.droplets == {}
     assert any(e["method"] == "DELETE" and e["status"] == 204 for e in do_emulator.request_log)
