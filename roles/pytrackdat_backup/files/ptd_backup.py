@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 # Copyright: (c) 2026, pytrackdat.deploy contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """ptd-backup: backups of a PyTrackDat site that restore.
@@ -13,7 +12,8 @@ Off-site copies go to any S3-compatible store (DigitalOcean Spaces) through a sm
 client built on the standard library, so the server needs nothing beyond python3. Credentials come
 from the configuration file (mode 0600) or the environment, never from the command line.
 
-Only the standard library is used. Python 3.8 or later.
+Only the standard library is used. Python 3.8 or later. Installed by the role as
+/usr/local/lib/pytrackdat-backup/ptd_backup.py with the wrapper /usr/local/sbin/ptd-backup.
 """
 
 import argparse
@@ -37,7 +37,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 
 VERSION = "1.0.0"
 ARCHIVE_SUFFIX = ".tar.gz"

@@ -1,4 +1,3 @@
-#!/usr/bin/python3
 # Copyright: (c) 2026, pytrackdat.deploy contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """ptd-design: tell whether two PyTrackDat bundles have the same design, what changed, and carry the data over.
@@ -127,8 +126,8 @@ def diff(old_source, new_source):
     tables = {"added": sorted(set(new_tables) - set(old_tables)), "removed": sorted(set(old_tables) - set(new_tables)), "changed": changed}
     lines = ["table %s added" % t for t in tables["added"]] + ["table %s removed" % t for t in tables["removed"]]
     for table, detail in changed.items():
-        parts = ["%s %s" % (verb, ", ".join(fields)) for verb, fields in (("added", detail["added"]), ("removed", detail["removed"]),
-                                                                        ("changed", detail["altered"])) if fields]
+        verbs = (("added", detail["added"]), ("removed", detail["removed"]), ("changed", detail["altered"]))
+        parts = ["%s %s" % (verb, ", ".join(fields)) for verb, fields in verbs if fields]
         lines.append("table %s: fields %s" % (table, "; ".join(parts)))
     if changed_files and not lines:
         lines.append("migrations differ (%s) although the models read the same" % ", ".join(changed_files))
@@ -183,7 +182,8 @@ def web_image(project, service):
 def run_tables(image, code_dir, data_dir, csv_dir, script, mode, reset=False):
     """ptd_tables.py in a throwaway container of the site's image; returns its result.json. The code folder is
     mounted read-only for the export (it is the live site's)."""
-    args = ["run", "--rm", "--network", "none", "-w", "/code", "-v", "%s:/code%s" % (code_dir, ":ro" if mode == "export" else ""), "-v", "%s:/ptd-csv" % csv_dir,
+    args = ["run", "--rm", "--network", "none", "-w", "/code", "-v", "%s:/code%s" % (code_dir, ":ro" if mode == "export" else ""),
+            "-v", "%s:/ptd-csv" % csv_dir,
             "-v", "%s:/ptd-tools/ptd_tables.py:ro" % script, "-e", "DJANGO_ENV=production", "-e", "PYTHONDONTWRITEBYTECODE=1",
             "-e", "PTD_TABLES_MODE=%s" % mode, "-e", "PTD_TABLES_DIR=/ptd-csv"]
     if data_dir:

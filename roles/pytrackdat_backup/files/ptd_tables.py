@@ -23,7 +23,7 @@ import sys
 
 from django.apps import apps  # pylint: disable=import-error
 from django.core.management import call_command  # pylint: disable=import-error
-from django.db import connection, models, transaction  # pylint: disable=import-error
+from django.db import connection, transaction  # pylint: disable=import-error
 
 NULL = "\\N"
 BATCH = 500

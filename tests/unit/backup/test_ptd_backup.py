@@ -71,7 +71,7 @@ def test_backup_uses_sqlite_backup_api_and_is_consistent_while_another_thread_wr
     try:
         while len(written) < 50:
             thread.join(0.01)
-        taken = [site.run("backup").result for _ in range(3)]
+        taken = [site.run("backup").result for _attempt in range(3)]
     finally:
         stop.set()
         thread.join(60)
@@ -198,7 +198,7 @@ def test_prune_counts_days_that_have_backups_not_calendar_days(tool):
 
 
 def test_two_backups_in_the_same_second_get_distinct_names(site):
-    names = {site.run("backup").result["name"] for _ in range(3)}
+    names = {site.run("backup").result["name"] for _attempt in range(3)}
     assert len(names) == 3
 
 
@@ -326,7 +326,7 @@ def test_sigv4_signature_matches_botocore(tool, method, key, query):
     payload = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
     url, headers = client.sign(method, key, query, payload, 0 if method == "PUT" else None, None, now)
     ours = headers.pop("authorization")
-    request = AWSRequest(method=method, url=url, headers={k: v for k, v in headers.items()})
+    request = AWSRequest(method=method, url=url, headers=dict(headers.items()))
     request.context["timestamp"] = "20261125T134506Z"
     signer = S3SigV4Auth(Credentials("AKEXAMPLE", "secret/EXAMPLE+key"), "s3", "fra1")
     canonical = signer.canonical_request(request)
