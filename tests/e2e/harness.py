@@ -328,12 +328,23 @@ def run_playbook(playbook: str, inventory: Path, env: dict, log_path: Path, extr
 
 
 # ----------------------------------------------------------------------------------------------- hosts
-def ssh(address, user, key: Path, command, state_dir: Path, timeout=30):
-    """A fresh SSH login (no connection sharing), as a person would make it."""
-    return subprocess.run(
-        ["ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
-         "-o", "IdentitiesOnly=yes", "-o", "ControlMaster=no", "-o", "ConnectTimeout=10", "-i", str(key),
-         f"{user}@{address}", command], capture_output=True, text=True, timeout=timeout, check=False)
+def ssh(address, user, key: Path, command, state_dir: Path, timeout=30, retries=2):
+    """A fresh SSH login (no connection sharing), as a person would make it.
+
+    server_setup rate-limits SSH with ufw (6 new connections in 30 s per source); a connection dropped by that
+    limit is retried after the 30 s window (each refused attempt renews it), any other answer is returned as it is."""
+    del state_dir  # host keys are not kept: emulated droplets reuse addresses
+    args = ["ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+            "-o", "LogLevel=ERROR", "-o", "IdentitiesOnly=yes", "-o", "ControlMaster=no", "-o", "ControlPath=none",
+            "-o", "ConnectTimeout=10", "-i", str(key), f"{user}@{address}", command]
+    for attempt in range(retries + 1):
+        result = subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
+        dropped = result.returncode == 255 and any(
+            text in result.stderr for text in ("kex_exchange_identification", "Connection closed by remote", "Connection reset"))
+        if not dropped or attempt == retries:
+            return result
+        time.sleep(31)
+    return result
 
 
 def droplet_address(emulator: EmulatorProcess, name=DROPLET_NAME):

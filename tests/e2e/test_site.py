@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import socket
 import ssl
 import threading
 import time
@@ -63,10 +64,10 @@ def test_root_login_is_refused_and_the_deploy_user_has_sudo(droplet_site):
     address = _require("address")
     root = harness.ssh(address, "root", droplet_site["key"], "true", droplet_site["state"])
     assert root.returncode == 255 and "Permission denied" in root.stderr, root.stderr
-    deploy = harness.ssh(address, "deploy", droplet_site["key"], "sudo -n id -u", droplet_site["state"])
-    assert deploy.returncode == 0 and deploy.stdout.strip() == "0", deploy.stderr
-    password = harness.ssh(address, "deploy", droplet_site["key"], "sudo -n sshd -T", droplet_site["state"])
-    effective = dict(line.split(" ", 1) for line in password.stdout.splitlines() if " " in line)
+    # One login for every check, so the test stays far below ufw's SSH rate limit and fail2ban's threshold.
+    deploy = harness.ssh(address, "deploy", droplet_site["key"], "sudo -n id -u && sudo -n sshd -T", droplet_site["state"])
+    assert deploy.returncode == 0 and deploy.stdout.splitlines()[0] == "0", deploy.stderr
+    effective = dict(line.split(" ", 1) for line in deploy.stdout.splitlines() if " " in line)
     assert effective.get("permitrootlogin") == "no" and effective.get("passwordauthentication") == "no"
 
 
@@ -89,8 +90,13 @@ def _served_spki_hash(address):
     """base64(sha256(SubjectPublicKeyInfo)) of the certificate the site serves, for Chromium's pin list."""
     from cryptography import x509  # pylint: disable=import-outside-toplevel
     from cryptography.hazmat.primitives import serialization  # pylint: disable=import-outside-toplevel
-    pem = ssl.get_server_certificate((address, 443))
-    spki = x509.load_pem_x509_certificate(pem.encode()).public_key().public_bytes(
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # only reads the certificate; the chain was verified in the test before
+    with socket.create_connection((address, 443), timeout=10) as raw:
+        with context.wrap_socket(raw, server_hostname=DOMAIN) as tls:
+            der = tls.getpeercert(binary_form=True)
+    spki = x509.load_der_x509_certificate(der).public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return base64.b64encode(hashlib.sha256(spki).digest()).decode()
 
@@ -115,9 +121,15 @@ def test_browser_logs_in_as_admin_and_opens_a_table(droplet_site, artifacts):
             page.click("button[type=submit]")
             page.wait_for_url(f"https://{DOMAIN}/", timeout=30000)
             assert "PyTrackDat fixture" in page.content()
-            page.goto(f"https://{DOMAIN}/admin/core/sample/", timeout=30000)
-            assert page.locator("#result_list, p.paginator").count() > 0, page.content()[:2000]
-            shot = artifacts / "site-sample-table.png"
+            # A write through the site proves the database is writable by the app (the classic "readonly database").
+            page.goto(f"https://{DOMAIN}/admin/core/site/add/", timeout=30000)
+            page.fill("input[name=site_name]", "Browser-Creek")
+            page.fill("input[name=latitude]", "45.4215296")
+            page.click("input[name=_save]")
+            page.wait_for_url(f"https://{DOMAIN}/admin/core/site/", timeout=30000)
+            table = page.locator("#result_list")
+            assert table.count() == 1 and "Browser-Creek" in table.inner_text(), page.content()[:2000]
+            shot = artifacts / "site-table.png"
             page.screenshot(path=str(shot), full_page=True)
         finally:
             browser.close()
