@@ -310,7 +310,7 @@ class Emulator:
         self._send(handler, entry, status, headers, payload)
 
     def _validate(self, method, path, query, request_headers, body_in, status, headers, body):
-        req_headers = {k: v for k, v in request_headers.items()}
+        req_headers = dict(request_headers.items())
         message, allowed = self.validator.check_request(method, path, query, req_headers, body_in)
         if allowed:
             self.allowed_deviations.append({"method": method, "path": path, "reason": allowed})

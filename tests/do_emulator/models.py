@@ -294,13 +294,13 @@ class State:
                 "features": ["backups", "ipv6", "metadata", "install_agent", "storage", "image_transfer"]}
 
     def regions(self):
-        return [self.region(slug) for slug, _ in REGIONS]
+        return [self.region(slug) for slug, dummy in REGIONS]
 
     def size(self, slug):
         memory, vcpus, disk, transfer, monthly, description = SIZES[slug]
         return {"slug": slug, "memory": memory, "vcpus": vcpus, "disk": disk, "transfer": transfer,
                 "price_monthly": monthly, "price_hourly": round(monthly / 672.0, 5),
-                "regions": [slug for slug, _ in REGIONS], "available": True, "description": description}
+                "regions": [slug for slug, dummy in REGIONS], "available": True, "description": description}
 
     def sizes(self):
         return [self.size(slug) for slug in SIZES]
@@ -308,7 +308,7 @@ class State:
     def image(self, slug):
         image_id, distribution, name, min_disk = IMAGES[slug]
         return {"id": image_id, "name": name, "distribution": distribution, "slug": slug, "public": True,
-                "regions": [slug for slug, _ in REGIONS], "created_at": "2025-04-01T00:00:00Z",
+                "regions": [slug for slug, dummy in REGIONS], "created_at": "2025-04-01T00:00:00Z",
                 "type": "base", "min_disk_size": min_disk, "size_gigabytes": 2.5,
                 "description": f"{distribution} {name}", "tags": [], "status": "available", "error_message": ""}
 
@@ -483,7 +483,7 @@ class State:
         region = body.get("region")
         if region is None or not isinstance(region, str):
             region = REGIONS[0][0]
-        matches = [slug for slug, _ in REGIONS if slug == region or slug.rstrip("0123456789") == region]
+        matches = [slug for slug, dummy in REGIONS if slug == region or slug.rstrip("0123456789") == region]
         if not matches:
             raise unprocessable("You specified an invalid region for Droplet creation.")
         region = matches[-1]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import warnings
 from urllib.parse import urlsplit
 
 import pytest
@@ -38,6 +39,8 @@ def assert_loopback(url):
 def do_emulator_session():
     """The session's emulator (validating when the spec is available)."""
     reason = spec_missing_reason()
+    if reason:
+        warnings.warn(f"do_emulator runs without spec validation: {reason}", stacklevel=1)
     emulator = Emulator(machine_backend="none", validate=reason is None, action_delay=0.2)
     emulator.spec_skip_reason = reason
     emulator.start()

@@ -65,7 +65,7 @@ def _create(emulator, *names, **extra):
 # ------------------------------------------------------------------------------- rate limits
 def test_every_response_carries_rate_limit_headers_that_count_down(make_emulator):
     emulator = make_emulator(rate_limit_per_hour=100)
-    remaining = [int(_get(emulator, "account").headers["ratelimit-remaining"]) for _ in range(3)]
+    remaining = [int(_get(emulator, "account").headers["ratelimit-remaining"]) for dummy in range(3)]
     assert remaining == [99, 98, 97]
     response = _get(emulator, "account")
     assert response.headers["ratelimit-limit"] == "100"
@@ -76,7 +76,7 @@ def test_429_with_retry_after_after_the_per_minute_limit_then_recovers(make_emul
     emulator = make_emulator(rate_limit_per_minute=5)
     clock = FakeClock()
     emulator.rate_limiter.clock = clock
-    assert [_get(emulator, "account").status_code for _ in range(5)] == [200] * 5
+    assert [_get(emulator, "account").status_code for dummy in range(5)] == [200] * 5
     limited = _get(emulator, "account")
     assert limited.status_code == 429
     assert limited.json()["id"] == "too_many_requests" and limited.json()["message"] == "API rate limit exceeded."
@@ -96,7 +96,7 @@ def test_429_with_retry_after_after_the_per_minute_limit_then_recovers(make_emul
 
 def test_per_hour_limit(make_emulator):
     emulator = make_emulator(rate_limit_per_minute=0, rate_limit_per_hour=3)
-    assert [_get(emulator, "account").status_code for _ in range(4)] == [200, 200, 200, 429]
+    assert [_get(emulator, "account").status_code for dummy in range(4)] == [200, 200, 200, 429]
 
 
 def test_limits_count_per_token_and_bad_tokens_get_401(make_emulator):
@@ -105,14 +105,14 @@ def test_limits_count_per_token_and_bad_tokens_get_401(make_emulator):
     assert response.status_code == 401
     assert response.json() == {"id": "unauthorized", "message": "Unable to authenticate you.",
                                "request_id": response.json()["request_id"]}
-    assert [_get(emulator, "account").status_code for _ in range(3)] == [200, 200, 429]
+    assert [_get(emulator, "account").status_code for dummy in range(3)] == [200, 200, 429]
 
 
 def test_keys_endpoint_limit_is_off_by_default_and_configurable(make_emulator):
     relaxed = make_emulator()
-    assert {_get(relaxed, "account/keys").status_code for _ in range(12)} == {200}
+    assert {_get(relaxed, "account/keys").status_code for dummy in range(12)} == {200}
     strict = make_emulator(keys_rate_limit_per_minute=10)
-    statuses = [_get(strict, "account/keys").status_code for _ in range(11)]
+    statuses = [_get(strict, "account/keys").status_code for dummy in range(11)]
     assert statuses == [200] * 10 + [429]
     assert _get(strict, "account").status_code == 200, "only GET /v2/account/keys is limited"
 
@@ -120,7 +120,7 @@ def test_keys_endpoint_limit_is_off_by_default_and_configurable(make_emulator):
 # ------------------------------------------------------------------------------- faults
 def _statuses(emulator, count):
     result = []
-    for _ in range(count):
+    for dummy in range(count):
         try:
             result.append(_get(emulator, "account").status_code)
         except requests.ConnectionError:
@@ -145,7 +145,7 @@ def test_next_n_faults_then_normal_service(make_emulator):
     emulator = make_emulator()
     emulator.faults.next(2, "503")
     emulator.faults.next(1, "429")
-    responses = [_get(emulator, "account") for _ in range(4)]
+    responses = [_get(emulator, "account") for dummy in range(4)]
     assert [r.status_code for r in responses] == [503, 503, 429, 200]
     assert responses[0].json()["id"] == "service_unavailable"
     assert responses[2].headers["retry-after"] == "1"

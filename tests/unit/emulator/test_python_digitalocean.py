@@ -271,9 +271,10 @@ def test_per_page_is_capped_at_200_and_defaults_to_20(do_env):
     assert len(requests.get(do_env.url + "droplets", headers=headers, timeout=5).json()["droplets"]) == 20
     assert len(requests.get(do_env.url + "droplets?per_page=500", headers=headers, timeout=5).json()["droplets"]) == 200
     # The API clamps; the spec forbids per_page > 200, so the request is reported (and then forgiven here).
-    reported = do_env.request_violations()
-    assert len(reported) == 1 and "per_page" in reported[0]["message"]
-    do_env.violations.clear()
+    if do_env.validator is not None:
+        reported = do_env.request_violations()
+        assert len(reported) == 1 and "per_page" in reported[0]["message"]
+        do_env.violations.clear()
 
 
 def test_wrong_token_is_401(do_env):

@@ -121,7 +121,7 @@ def test_domain_and_record_crud(do_env):
     record.save()
     assert do_env.state.records["example.com"][created["id"]]["data"] == "192.0.2.12"
     patched = BaseAPI(token=do_env.token).get_data(f"domains/example.com/records/{created['id']}", type=PATCH,
-                                                  params={"type": "A", "ttl": 600})["domain_record"]
+                                                   params={"type": "A", "ttl": 600})["domain_record"]
     assert patched["ttl"] == 600 and patched["data"] == "192.0.2.12"
     filtered = BaseAPI(token=do_env.token).get_data("domains/example.com/records?type=A&name=www.example.com")
     assert [r["id"] for r in filtered["domain_records"]] == [created["id"]]
