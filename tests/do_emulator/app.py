@@ -112,6 +112,7 @@ class Emulator:
         self.host, self.port = host, port
         self.seed = seed
         self.state_file = state_file
+        self.action_delay, self.droplet_limit = action_delay, droplet_limit  # what reset() restores
         self.backend = make_backend(machine_backend)
         self.state = State(self.backend, action_delay=action_delay, seed=seed, droplet_limit=droplet_limit)
         if state_file and os.path.exists(state_file):
@@ -177,6 +178,8 @@ class Emulator:
             for droplet_id in list(self.state.droplets):
                 self.state.delete_droplet(droplet_id)
             self.state.reset()
+            self.state.action_delay = self.action_delay
+            self.state.droplet_limit = self.droplet_limit
             self.request_log.clear()
             self.violations.clear()
             self.allowed_deviations.clear()

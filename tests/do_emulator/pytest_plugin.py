@@ -75,8 +75,7 @@ def pytest_runtest_makereport(item, call):
 def do_emulator(do_emulator_session, request):  # pylint: disable=redefined-outer-name
     """A clean emulator for this test; fails the test if any response broke the spec."""
     emulator = do_emulator_session
-    emulator.reset()
-    emulator.state.action_delay = 0.2
+    emulator.reset()  # also restores action_delay (0.2 s) and droplet_limit a previous test changed
     request.node._do_emulator = emulator  # pylint: disable=protected-access
     yield emulator
     message = _broken(emulator)
