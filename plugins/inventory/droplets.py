@@ -64,7 +64,7 @@ options:
   filters:
     description:
       - Jinja2 expressions evaluated with each droplet's host variables; only droplets for which all are true
-        become hosts. For example V(do_region.slug == "fra1").
+        become hosts. For example V(do_region_slug == "fra1").
     type: list
     elements: str
     default: []
@@ -78,11 +78,15 @@ options:
     default: do_
   attributes:
     description:
-      - Droplet attributes to set as host variables (with O(var_prefix)). C(public_ipv4), C(private_ipv4) and
-        C(ipv6) are always set.
+      - Droplet attributes (keys of the API's droplet object) to set as host variables with O(var_prefix).
+      - Always set as well, as plain strings (null when absent) - C(public_ipv4), C(private_ipv4), C(ipv6),
+        C(region_slug) and C(image_slug), for example C(do_region_slug).
+      - Add the nested objects (V(region), V(image), V(networks), V(size)) only when you need them. ansible-core 2.19
+        marks every string of inventory data as untrusted one by one, so large nested variables make big
+        inventories slow.
     type: list
     elements: str
-    default: [id, name, status, region, size_slug, tags, image, networks, vpc_uuid]
+    default: [id, name, status, size_slug, tags]
 """
 
 EXAMPLES = r"""
@@ -90,7 +94,7 @@ EXAMPLES = r"""
 plugin: pytrackdat.deploy.droplets
 tags: [pytrackdat]
 keyed_groups:
-  - key: do_region.slug
+  - key: do_region_slug
     prefix: region
 compose:
   ansible_user: "'deploy'"
@@ -101,7 +105,7 @@ api_token: "{{ lookup('ansible.builtin.file', '~/.config/pytrackdat/do-token') }
 use_private_network: true
 filters:
   - do_status == "active"
-  - do_region.slug == "fra1"
+  - do_region_slug == "fra1"
 groups:
   web: "'web' in do_tags"
 """
@@ -168,6 +172,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         host_vars[prefix + "public_ipv4"] = public4
         host_vars[prefix + "private_ipv4"] = private4
         host_vars[prefix + "ipv6"] = public6
+        host_vars[prefix + "region_slug"] = (droplet.get("region") or {}).get("slug")
+        host_vars[prefix + "image_slug"] = (droplet.get("image") or {}).get("slug")
         address = private4 if self.get_option("use_private_network") else public4
         if address:
             host_vars["ansible_host"] = address

@@ -172,3 +172,22 @@ def test_wait_timeout_fails_and_still_returns_the_droplet(do_emulator, run):
     assert result["droplet"]["name"] == "slow" and result["changed"] is True
     polls = [r for r in do_emulator.request_log if r["method"] == "GET" and r["path"].startswith("/v2/droplets/")]
     assert 1 <= len(polls) <= 3, polls
+
+
+def test_unknown_region_fails_with_the_api_message(do_emulator, run):
+    result = run(droplet, name="web", region="xyz9")
+    assert result["failed"] is True and "422" in result["msg"] and "region" in result["msg"].lower()
+    assert do_emulator.state.droplets == {}
+
+
+def test_every_library_object_uses_the_configured_end_point(do_emulator, run):
+    import os
+
+    import digitalocean
+
+    run(droplet, name="web", region="fra1")
+    assert os.environ["DIGITALOCEAN_END_POINT"] == do_emulator.url
+    # Objects python-digitalocean builds itself read the end point from the environment.
+    listed = digitalocean.Manager(token=do_emulator.token).get_all_droplets()
+    assert [d.name for d in listed] == ["web"]
+    assert all(d.end_point == do_emulator.url for d in listed)

@@ -63,11 +63,12 @@ def test_lists_all_droplets_in_ceil_n_over_200_requests(do_emulator, tmp_path, c
         state = next(d for d in do_emulator.state.droplets.values() if d["name"] == "seed-fra1-7")
         public = [n["ip_address"] for n in state["networks"]["v4"] if n["type"] == "public"][0]
         assert one["ansible_host"] == one["do_public_ipv4"] == public
-        assert one["do_id"] == state["id"] and one["do_region"]["slug"] == "fra1"
+        assert one["do_id"] == state["id"] and one["do_region_slug"] == "fra1"
+        assert one["do_image_slug"] == "ubuntu-24-04-x64" and one["do_status"] == "active"
 
 
 def test_follows_a_droplet_through_create_reconcile_and_delete(do_emulator, tmp_path, run):
-    config = {"keyed_groups": [{"key": "do_tags", "prefix": "tag"}, {"key": "do_region.slug", "prefix": "region"}]}
+    config = {"keyed_groups": [{"key": "do_tags", "prefix": "tag"}, {"key": "do_region_slug", "prefix": "region"}]}
     created = run(droplet, name="ptd-web-1", region="fra1", tags=["web"])
     found = inventory(tmp_path, do_emulator, config)
     assert plain(hostvars(found)["ptd-web-1"])["ansible_host"] == created["public_ipv4"]
@@ -95,6 +96,7 @@ def test_tags_filters_and_private_addresses(do_emulator, tmp_path):
     assert sorted(hostvars(two_tags)) == ["seed-fra1-0", "seed-fra1-1", "seed-fra1-2"]
 
     filtered = inventory(tmp_path, do_emulator, {"filters": ['droplet_region.slug == "nyc3"', "droplet_id > 0"],
+                                                 "attributes": ["id", "name", "tags", "region"],
                                                  "use_private_network": True, "var_prefix": "droplet_",
                                                  "compose": {"ansible_user": "'deploy'"},
                                                  "groups": {"tagged": "'pytrackdat' in droplet_tags"}})

@@ -1,0 +1,36 @@
+"""Run every benchmark under benchmarks/ and write its results to benchmarks/results/ (`make bench`).
+
+- plugins.py: the DigitalOcean inventory plugin and droplet module vs community.digitalocean
+  -> benchmarks/results/plugins.md
+- e2e/report.py: renders the timings the e2e suite measured (make e2e), when they exist
+  -> benchmarks/results/e2e.md
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def main():
+    failed = []
+    steps = [("plugins", [sys.executable, str(REPO / "benchmarks" / "plugins.py")])]
+    measurements = REPO / "tests" / "e2e" / "artifacts" / "measurements.json"
+    if measurements.exists():
+        steps.append(("e2e report", [sys.executable, str(REPO / "benchmarks" / "e2e" / "report.py"), str(measurements)]))
+    else:
+        print("e2e report: skipped, %s does not exist (run make e2e first)" % measurements.relative_to(REPO))
+    for name, command in steps:
+        print("== %s" % name, flush=True)
+        if subprocess.run(command, cwd=REPO, env=dict(os.environ), check=False).returncode != 0:
+            failed.append(name)
+    if failed:
+        sys.exit("benchmarks failed: %s" % ", ".join(failed))
+
+
+if __name__ == "__main__":
+    main()
