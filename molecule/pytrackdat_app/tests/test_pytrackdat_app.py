@@ -67,7 +67,8 @@ def bundle(name):
 
 
 def https(host, path, options=""):
-    return host.run("curl -sS --max-time 20 --cacert %s %s https://%s%s", PEBBLE_ROOT, options, DOMAIN, path)
+    """curl over HTTPS, verifying the chain against Pebble's root; options are trusted test text."""
+    return host.run("curl -sS --max-time 20 --cacert %s %s https://%s%s" % (PEBBLE_ROOT, options, DOMAIN, path))
 
 
 def wait_for_login(host, attempts=40):
@@ -81,7 +82,7 @@ def wait_for_login(host, attempts=40):
 def start_times(host):
     ids = host.check_output("docker ps -q --filter label=com.docker.compose.project=ptdsite").split()
     assert len(ids) == 2, "expected the web and proxy containers, got %s" % ids
-    return host.check_output("docker inspect -f '{{.Name}} {{.State.StartedAt}}' %s", " ".join(ids))
+    return host.check_output("docker inspect -f '{{.Name}} {{.State.StartedAt}}' " + " ".join(ids))
 
 
 def site_names(host):
