@@ -21,6 +21,10 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 MEASUREMENTS = ARTIFACTS / "measurements.json"
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "e2e: end to end against the emulator and containers (make e2e; minutes, needs Docker)")
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/e2e/" in str(item.fspath):
