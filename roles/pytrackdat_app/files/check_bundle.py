@@ -91,7 +91,7 @@ def compose_services(source):
     try:
         data = yaml.safe_load(source)
     except yaml.YAMLError as exc:
-        raise BundleError("docker-compose.yml is not valid YAML: %s" % str(exc).splitlines()[0])
+        raise BundleError("docker-compose.yml is not valid YAML: %s" % str(exc).splitlines()[0]) from exc
     services = (data or {}).get("services") if isinstance(data, dict) else None
     if not isinstance(services, dict) or not services:
         raise BundleError("docker-compose.yml defines no services")
@@ -130,7 +130,7 @@ def check(path, domain, max_bytes, max_files):
         try:
             hosts = allowed_hosts(settings)
         except SyntaxError as exc:
-            raise BundleError("%s does not parse: %s" % (settings_name, exc))
+            raise BundleError("%s does not parse: %s" % (settings_name, exc)) from exc
         if hosts is None:
             raise BundleError("%s sets no literal ALLOWED_HOSTS list" % settings_name)
         if domain not in hosts and "*" not in hosts:
