@@ -122,10 +122,11 @@ def comparable(firewall):
 
 
 def _api_rule(rule, side):
-    """The rule as the API wants it: only the target fields that are set, no ports for ICMP."""
-    out = {"protocol": rule["protocol"]}
-    if rule["protocol"] != "icmp":
-        out["ports"] = str(rule["ports"]).strip().lower()
+    """The rule as the API wants it: only the target fields that are set; ports "0" for all ports and for ICMP
+    (the spec requires ports on every rule)."""
+    out = {"protocol": rule["protocol"], "ports": normalise_ports(rule["protocol"], rule.get("ports"))}
+    if out["ports"] == "all":
+        out["ports"] = "0"
     out[side] = dict((f, list(v)) for f, v in (rule.get(side) or {}).items() if v)
     return out
 

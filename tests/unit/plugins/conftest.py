@@ -31,6 +31,17 @@ def clean_do_environment(monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def our_requests_follow_the_spec(request):
+    """Every request our plugins send must match DigitalOcean's OpenAPI spec (the emulator checks each one)."""
+    emulator = request.getfixturevalue("do_emulator") if "do_emulator" in request.fixturenames else None
+    yield
+    if emulator is not None and emulator.request_violations():
+        pytest.fail("requests outside DigitalOcean's OpenAPI spec:\n" + "\n".join(
+            "%s %s: %s" % (v["method"], v["path"], v["message"][-400:]) for v in emulator.request_violations()),
+            pytrace=False)
+
+
 def call_module(module, args, check_mode=False, diff=False):
     """Run ``module.main()`` with ``args`` and return the JSON result it printed (failed or not)."""
     args = dict(args)

@@ -46,7 +46,7 @@ def test_fifty_create_delete_cycles_with_20_percent_faults_converge(faulty_emula
     assert len(injected) >= CYCLES, "the faults did not fire: %s" % injected     # ~20% of several hundred requests
     assert {"429", "500", "503", "reset"} <= set(injected)
     assert elapsed < 60, "50 cycles took %.0fs" % elapsed
-    assert emu.response_violations() == []
+    assert emu.response_violations() == [] and emu.request_violations() == []
     print("\n50 cycles: %.1fs, %d requests, %d faults injected" % (elapsed, len(emu.request_log), len(injected)))
 
 
