@@ -122,3 +122,43 @@ def test_unreachable_end_point_is_retried_then_reported(client):
     with pytest.raises(DOAPIError, match="Could not reach DigitalOcean"):
         dead.get("account")
     assert dead.requests_made == 3
+
+
+def test_429_without_retry_after_waits_for_ratelimit_reset():
+    """A 429 that carries only ratelimit-reset (epoch seconds) is retried once that time has come."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+            pass
+
+        def do_GET(self):  # pylint: disable=invalid-name
+            seen.append(time.time())
+            if len(seen) == 1:
+                status, body = 429, {"id": "too_many_requests", "message": "API rate limit exceeded."}
+                headers = {"ratelimit-reset": str(int(time.time()) + 2)}
+            else:
+                status, body, headers = 200, {"account": {"status": "active"}}, {}
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            for name, value in dict(headers, **{"Content-Type": "application/json"}).items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        client = DOClient("t", "http://127.0.0.1:%d" % server.server_address[1], timeout=5)
+        assert client.get("account") == {"account": {"status": "active"}}
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(seen) == 2
+    assert seen[1] - seen[0] >= 1.0      # waited for the reset, not the 0.1-0.2 s backoff
