@@ -62,10 +62,10 @@ def main(argv):
     if len(argv) < 2:
         print(__doc__, file=sys.stderr)
         return 2
-    data = json.loads(Path(argv[1]).read_text())
+    data = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
     out = Path(argv[2]) if len(argv) > 2 else REPO / "benchmarks" / "results" / "e2e.md"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(data))
+    out.write_text(render(data), encoding="utf-8")
     print(f"wrote {out}")
     return 0
 

@@ -95,7 +95,7 @@ def plain_host(state_dir, ssh_key):
                     "-p", f"{address}:22:22", "-p", f"{address}:80:80", "-p", f"{address}:443:443",
                     harness.BASE_IMAGE, "/lib/systemd/systemd"], check=True, capture_output=True)
     try:
-        pub = Path(str(ssh_key) + ".pub").read_text()
+        pub = Path(str(ssh_key) + ".pub").read_text(encoding="utf-8")
         setup = ("set -e; until systemctl is-system-running --wait >/dev/null 2>&1 || "
                  "[ \"$(systemctl is-system-running)\" = degraded ]; do sleep 1; done; "
                  f"install -d -m 0700 /root/.ssh; printf '%s' {json.dumps(pub)} > /root/.ssh/authorized_keys; "

@@ -164,7 +164,7 @@ def _poll(url, address, cafile, stop, results):
         stop.wait(max(0.0, 0.1 - (time.monotonic() - started)))
 
 
-class _PinnedAdapter(requests.adapters.HTTPAdapter):
+class _PinnedAdapter(requests.adapters.HTTPAdapter):  # pylint: disable=too-few-public-methods
     """Connects to the droplet's address whatever the URL's host name resolves to (no /etc/hosts edit)."""
 
     def __init__(self, address, port):
@@ -187,10 +187,10 @@ class _PinnedAdapter(requests.adapters.HTTPAdapter):
         return conn
 
 
-def test_redeploy_of_a_new_version_keeps_the_site_up(droplet_site, artifacts, measurements, state_dir):
+def test_redeploy_of_a_new_version_keeps_the_site_up(droplet_site, artifacts, measurements, state_dir, bundle):
     address = _require("address")
     cafile = _require("cafile")
-    new_bundle = harness.make_bundle(state_dir / "bundle-v2", code_change="version-2")
+    new_bundle = harness.make_bundle(state_dir / "bundle-v2", code_change="version-2", migration_header_from=bundle)
     stop, results = threading.Event(), []
     poller = threading.Thread(target=_poll, args=(f"https://{DOMAIN}/login/", address, cafile, stop, results), daemon=True)
     poller.start()
