@@ -56,6 +56,15 @@ unit: venv ## pytest: plugins, emulator, collection build and install
 molecule: venv images ## Molecule scenarios (all, or one: make molecule S=server_setup)
 	bash molecule/resources/run-scenarios.sh $(S)
 
+.PHONY: build
+build: venv ## build the Galaxy tarball into build/ from the files git knows about
+	bash scripts/clean-copy.sh build/collection
+	cd build/collection && ansible-galaxy collection build --force --output-path $(CURDIR)/build
+
+.PHONY: bench
+bench: venv ## benchmarks: plugins vs community.digitalocean (and the e2e report) -> benchmarks/results/
+	python benchmarks/run.py
+
 .PHONY: changelog
 changelog: venv ## lint the changelog fragments
 	antsibull-changelog lint

@@ -5,12 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 top=$PWD
 dest=$top/build/sanity/ansible_collections/pytrackdat/deploy
-rm -rf "$top/build/sanity"
-mkdir -p "$dest"
-git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
-    [ -e "$f" ] || continue                     # deleted in the work tree, not yet in git
-    mkdir -p "$dest/$(dirname "$f")" && cp -a "$f" "$dest/$f"
-done
+bash scripts/clean-copy.sh "$dest"
 
 # ansible-test bootstraps pip by downloading a script from Ansible's CI host, which is unreachable here.
 # This stand-in does the same job with the interpreter's own ensurepip.

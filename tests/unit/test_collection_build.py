@@ -21,7 +21,9 @@ def run(args, cwd=ROOT, env=None):
 @pytest.fixture(scope="module")
 def tarball(tmp_path_factory):
     out = tmp_path_factory.mktemp("dist")
-    run([BIN / "ansible-galaxy", "collection", "build", "--output-path", out, "--force"])
+    source = out / "source"
+    run(["bash", ROOT / "scripts" / "clean-copy.sh", source])
+    run([BIN / "ansible-galaxy", "collection", "build", "--output-path", out, "--force"], cwd=source)
     (built,) = out.glob("pytrackdat-deploy-*.tar.gz")
     return built
 
@@ -53,10 +55,12 @@ def test_installed_collection_is_listed_with_its_version(installed):
     assert found.get("pytrackdat.deploy") == "0.1.0", found
 
 
-def test_installed_playbooks_parse_by_their_fqcn(installed):
+def test_installed_playbooks_parse_by_their_fqcn(installed, tmp_path):
     playbooks = sorted(p.stem for p in (ROOT / "playbooks").glob("*.yml"))
     assert playbooks, "the collection ships no playbooks"
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(installed), ANSIBLE_CONFIG="/dev/null")
+    empty_config = tmp_path / "ansible.cfg"
+    empty_config.write_text("[defaults]\n")
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(installed), ANSIBLE_CONFIG=str(empty_config))
     inventory = "localhost,"
     for name in playbooks:
         run([BIN / "ansible-playbook", "-i", inventory, "--syntax-check", f"pytrackdat.deploy.{name}"], cwd=installed, env=env)
