@@ -50,7 +50,7 @@ sanity: venv ## ansible-test sanity on a clean copy of the tracked files
 
 .PHONY: unit
 unit: venv ## pytest: plugins, emulator, collection build and install
-	pytest -q tests/unit $(PYTEST_ARGS)
+	pytest -q -n 2 --dist loadgroup tests/unit $(PYTEST_ARGS)
 
 .PHONY: molecule
 molecule: venv images ## Molecule scenarios (all, or one: make molecule S=server_setup)
