@@ -4,7 +4,7 @@
 # the Debian versions of one scenario (its `distros` file, default 13) run one after another. Each run's output goes
 # to build/molecule/<scenario>-debian<N>.log and is printed in full when it fails. Ends with a timing table.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 jobs=${PTD_MOLECULE_JOBS:-3}
 logdir=build/molecule
 mkdir -p "$logdir"
