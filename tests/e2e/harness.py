@@ -148,9 +148,17 @@ class EmulatorProcess:
         return emu if emu.running() else None
 
     def running(self):
+        """True while the emulator process lives (a zombie child of ours is reaped and counts as gone)."""
         try:
-            os.kill(self.pid, 0)
+            with open(f"/proc/{self.pid}/stat", encoding="ascii", errors="replace") as stat:
+                state = stat.read().rsplit(")", 1)[1].split()[0]
         except OSError:
+            return False
+        if state in ("Z", "X"):
+            try:
+                os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
             return False
         return True
 
