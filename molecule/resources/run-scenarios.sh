@@ -29,7 +29,13 @@ run_scenario() {   # one scenario, each of its Debian versions in turn; writes o
     done
 }
 
-rm -f "$logdir"/*.result
+results=()
+for s in "${scenarios[@]}"; do
+    for d in $(cat "molecule/$s/distros" 2>/dev/null || echo 13); do
+        results+=("$logdir/$s-debian$d.log.result")
+    done
+done
+rm -f "${results[@]}"
 running=0
 for s in "${scenarios[@]}"; do
     echo "--- starting molecule scenario $s"
@@ -40,7 +46,8 @@ done
 wait
 
 failed=0
-for r in "$logdir"/*.result; do
+for r in "${results[@]}"; do
+    [ -f "$r" ] || { echo "no result for ${r%.log.result}" >&2; failed=1; continue; }
     if grep -q FAILED "$r"; then
         failed=1
         log=${r%.result}
@@ -49,5 +56,5 @@ for r in "$logdir"/*.result; do
     fi
 done
 echo "--- molecule summary"
-cat "$logdir"/*.result
+cat "${results[@]}" 2>/dev/null
 exit $failed
