@@ -72,7 +72,7 @@ def https(host, path, options=""):
 
 
 def wait_for_login(host, attempts=40):
-    for _ in range(attempts):
+    for _attempt in range(attempts):
         if https(host, "/login/", "-o /dev/null -w '%{http_code}'").stdout == "200":
             return True
         time.sleep(3)

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Check a PyTrackDat production bundle (<site>.zip) on the control node before anything touches a server.
 
 Usage: check_bundle.py BUNDLE DOMAIN MAX_BYTES MAX_FILES
@@ -104,7 +103,8 @@ def compose_services(source):
             build[name] = {"context": str(spec.get("context", ".")), "dockerfile": str(spec.get("dockerfile", "Dockerfile")),
                            "image": service.get("image")}
         for port in service.get("ports") or []:
-            target = str(port.get("target") if isinstance(port, dict) else str(port).split(":")[-1]).split("/")[0]
+            target = str(port.get("target")) if isinstance(port, dict) else str(port).rsplit(":", maxsplit=1)[-1]
+            target = target.split("/", maxsplit=1)[0]
             if target == "80":
                 proxy = name
     if proxy is None:

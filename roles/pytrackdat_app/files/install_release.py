@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Install the code of a PyTrackDat bundle on the server, keeping the live data (run by the pytrackdat_app role).
 
 Usage: install_release.py BUNDLE SITE SITE_DIR UID GID
