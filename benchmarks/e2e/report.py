@@ -32,6 +32,7 @@ def render(data):
         "",
         f"Measured {data.get('date', '?')} on {platform.node() or 'this machine'} ({platform.machine()}, "
         "2 cores shared with other jobs), emulated droplet = systemd container on 127.0.0.N, nested Docker.",
+        f"Load average (1/5/15 min) when the run ended: {data.get('load_average_at_end', 'not recorded')}.",
         "",
         "| Measure | Value | Target | |",
         "|---|---|---|---|",

@@ -8,6 +8,7 @@ benchmarks/results/e2e.md (see benchmarks/e2e/report.py).
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import time
@@ -47,6 +48,7 @@ def measurements(artifacts):
     """Numbers the tests measured; written out and rendered to benchmarks/results/e2e.md at the end."""
     data = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     yield data
+    data["load_average_at_end"] = [round(x, 1) for x in os.getloadavg()]
     MEASUREMENTS.write_text(json.dumps(data, indent=2))
     subprocess.run(["python3", str(harness.REPO / "benchmarks/e2e/report.py"), str(MEASUREMENTS)], check=False)
 

@@ -291,7 +291,7 @@ class PlaybookRun:
         hosts = {}
         part = self.output.rsplit("PLAY RECAP", 1)[-1] if "PLAY RECAP" in self.output else ""
         for line in part.splitlines():
-            match = re.match(r"^(\S+)\s+:\s+(.*)$", line.strip())
+            match = re.match(r"^(\S+)\s+:\s+(ok=\d+.*)$", line.strip())
             if match:
                 hosts[match.group(1)] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(2))}
         return hosts
