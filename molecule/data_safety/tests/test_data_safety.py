@@ -88,7 +88,7 @@ def canonical(host):
 
 
 def login_page(host):
-    return host.run("curl -sS --max-time 10 -w '\\n%%{http_code}' http://127.0.0.1/login/")
+    return host.run("curl -sS --max-time 10 -w '\\n%{http_code}' http://127.0.0.1/login/")
 
 
 def site_answers(host):
