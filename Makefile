@@ -65,12 +65,24 @@ build: venv ## build the Galaxy tarball into build/ from the files git knows abo
 bench: venv ## benchmarks: plugins vs community.digitalocean (and the e2e report) -> benchmarks/results/
 	python benchmarks/run.py
 
+.PHONY: demo
+demo: venv images ## the whole deployment against a local DigitalOcean emulator; prints the site's HTTPS address
+	python -m tests.e2e.demo up
+
+.PHONY: demo-destroy
+demo-destroy: venv ## destroy.yml on the demo droplet, then stop the emulator (nothing is left)
+	python -m tests.e2e.demo down
+
+.PHONY: e2e
+e2e: venv images ## site.yml end to end: emulator, Pebble, Chromium, rerun, redeploy, destroy, existing server
+	pytest -p no:cacheprovider -v tests/e2e $(PYTEST_ARGS)
+
 .PHONY: changelog
 changelog: venv ## lint the changelog fragments
 	antsibull-changelog lint
 
 .PHONY: test
-test: lint changelog sanity unit molecule ## every test there is
+test: lint changelog sanity unit molecule e2e ## every test there is
 	@echo "make test: all suites passed"
 
 .PHONY: clean
