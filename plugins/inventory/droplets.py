@@ -97,8 +97,9 @@ keyed_groups:
   - key: do_region_slug
     prefix: region
 compose:
-  ansible_user: "'deploy'"
+  droplet_size: do_size_slug
 
+---
 # inventory/digitalocean.yml - token from a file, private addresses, only active droplets in fra1
 plugin: pytrackdat.deploy.droplets
 api_token: "{{ lookup('ansible.builtin.file', '~/.config/pytrackdat/do-token') }}"
