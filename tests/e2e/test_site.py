@@ -187,7 +187,7 @@ def _poll(path, address, cafile, stop, results):
 def test_redeploy_of_a_new_version_keeps_the_site_up(droplet_site, artifacts, measurements, state_dir, bundle):
     address = _require("address")
     cafile = _require("cafile")
-    new_bundle = harness.make_bundle(state_dir / "bundle-v2", code_change="version-2", migration_header_from=bundle)
+    new_bundle = harness.make_bundle(state_dir / "bundle-v2", code_change="version-2")
     stop, results = threading.Event(), []
     poller = threading.Thread(target=_poll, args=("/login/", address, cafile, stop, results), daemon=True)
     poller.start()
