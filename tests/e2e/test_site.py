@@ -184,7 +184,7 @@ def _poll(path, address, cafile, stop, results):
         stop.wait(max(0.0, 0.1 - (time.monotonic() - started)))
 
 
-def test_redeploy_of_a_new_version_keeps_the_site_up(droplet_site, artifacts, measurements, state_dir, bundle):
+def test_redeploy_of_a_new_version_keeps_the_site_up(droplet_site, artifacts, measurements, state_dir):
     address = _require("address")
     cafile = _require("cafile")
     new_bundle = harness.make_bundle(state_dir / "bundle-v2", code_change="version-2")
