@@ -98,6 +98,12 @@ def test_caddy_obtained_the_certificate_from_pebble_and_the_chain_verifies(host)
     assert "Pebble" in issuer
 
 
+def test_the_certificate_was_validated_over_http_01(host):
+    journal = host.check_output("journalctl -u caddy --no-pager -o cat")
+    assert '"challenge_type":"http-01"' in journal.replace(" ", ""), "Caddy solved no HTTP-01 challenge"
+    assert '"challenge_type":"tls-alpn-01"' not in journal.replace(" ", ""), "TLS-ALPN-01 was used although disabled"
+
+
 def test_http_redirects_to_https(host):
     out = host.check_output("curl -sS -o /dev/null -w '%%{http_code} %%{redirect_url}' http://%s/login/", DOMAIN)
     code, location = out.split(" ", 1)
