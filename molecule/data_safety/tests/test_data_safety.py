@@ -42,7 +42,7 @@ for i in range(sites):
     saved += reply.geturl().rstrip('/').endswith('/admin/core/site')
 for i in range(samples):
     reply = post('/admin/core/sample/add/', {'date': '2026-%02d-%02d' % (1 + i % 12, 1 + i % 28), 'sex': 'FMU'[i % 3],
-                                             'site': 'site-%02d' % (i % sites), '_save': 'Save'})
+                                             'site': 'site-%02d' % (i % max(sites, 1)), '_save': 'Save'})
     saved += reply.geturl().rstrip('/').endswith('/admin/core/sample')
 print(json.dumps({'saved': saved}))
 """
