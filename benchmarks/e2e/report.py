@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Render the measurements of an e2e run (tests/e2e/artifacts/measurements.json) to benchmarks/results/e2e.md.
 
 The numbers are measured by the e2e suite itself (`make e2e`), on the one droplet it reuses:

@@ -1,3 +1,4 @@
+#!/bin/sh
 # What the server_setup role would change first: users, sudoers, sshd config, packages, firewall.
 getent passwd | cut -d: -f1 | sort
 find /etc/ssh/sshd_config /etc/ssh/sshd_config.d /etc/sudoers /etc/sudoers.d /root/.ssh -type f -print0 | sort -z | xargs -0 -r sha256sum

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """`make demo` / `make demo-destroy`: the whole deployment against a local DigitalOcean emulator.
 
     python -m tests.e2e.demo up        # emulator + fixture bundle + site.yml, prints the site's address

@@ -199,7 +199,7 @@ def test_redeploy_of_a_new_version_keeps_the_site_up(droplet_site, artifacts, me
         poller.join(5)
     if run.rc:
         _fail_run(run, "the redeploy (deploy.yml with a new bundle)")
-    failed = sum(1 for _, ok in results if not ok)
+    failed = sum(1 for result in results if not result[1])
     measurements["redeploy_seconds"] = round(run.seconds, 1)
     measurements["redeploy_requests"] = len(results)
     measurements["redeploy_failed_requests"] = failed
