@@ -1,0 +1,132 @@
+"""Generate a PyTrackDat production bundle from a design CSV with PyTrackDat's own generator (control node).
+
+Usage: generate_bundle.py DESIGN_CSV SITE_NAME DOMAIN OUT_ZIP VENV_DIR VERSION  < answers.json
+
+answers.json (read on stdin, never from the command line): {"username": ..., "email": ..., "password": ...}.
+
+- installs ``pytrackdat==VERSION`` in VENV_DIR once (pip honours PIP_INDEX_URL / PIP_FIND_LINKS / PIP_NO_INDEX, so a
+  wheelhouse works offline);
+- runs ``ptd-generate`` as a user would, answering its prompts on stdin (production build: yes; the site URL; the
+  admin account), in a new session without a terminal so that getpass reads the pipe;
+- works in a private temporary folder (mode 0700; the generator leaves ~120 MB there) that is always removed;
+- writes OUT_ZIP (mode 0600: it holds the site's SECRET_KEY) and prints a JSON summary.
+
+A failure of the generator (bad design CSV, weak password, a site name that is a Python module) exits 1 with
+PyTrackDat's own message and what to fix on stderr.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+# What PyTrackDat prints before it stops or asks again, and what the user should change.
+KNOWN_FAILURES = (
+    (r"conflicts with a Python package name", "choose another site name (pytrackdat_app_site_name): PyTrackDat "
+                                              "refuses names of importable Python modules such as 'site' or 'test'."),
+    (r"Please enter a secure password", "set pytrackdat_app_admin_password to 8 or more characters."),
+    (r"less commonly-used password", "pytrackdat_app_admin_password is on PyTrackDat's list of common passwords: "
+                                     "choose a less common one (a passphrase of several words works)."),
+    (r"Passwords do not match", "the admin password could not be confirmed; check pytrackdat_app_admin_password."),
+    (r"Design file not found", "pytrackdat_app_design must point to a readable design CSV."),
+    (r"Error[:]?\s", "fix the design CSV as PyTrackDat's message says, then run the play again."),
+)
+# Characters the generator pastes unquoted into shell/Python source (see PyTrackDat's run_site_setup script).
+UNSAFE_ANSWER = re.compile(r"['\\\n\r\x00]")
+
+
+def fail(message):
+    sys.stderr.write(message.rstrip() + "\n")
+    sys.exit(1)
+
+
+def ensure_generator(venv, version):
+    """Create VENV with pytrackdat==VERSION unless it is already there; return its bin folder."""
+    marker = os.path.join(venv, ".pytrackdat-" + version)
+    bin_dir = os.path.join(venv, "bin")
+    if os.path.exists(marker):
+        return bin_dir
+    shutil.rmtree(venv, ignore_errors=True)
+    os.makedirs(os.path.dirname(venv) or ".", mode=0o700, exist_ok=True)
+    steps = ([sys.executable, "-m", "venv", venv],
+             [os.path.join(bin_dir, "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+              "pytrackdat==" + version])
+    for step in steps:
+        proc = subprocess.run(step, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
+        if proc.returncode != 0:
+            shutil.rmtree(venv, ignore_errors=True)
+            fail("Could not install PyTrackDat's generator (pytrackdat==%s) in %s:\n%s\nThe control node needs PyPI, "
+                 "or PIP_FIND_LINKS=<wheel folder> with PIP_NO_INDEX=1." % (version, venv, proc.stdout.decode(errors="replace")[-2000:]))
+    with open(marker, "w", encoding="utf-8"):
+        pass
+    return bin_dir
+
+
+def explain(output):
+    """The generator's last meaningful line and the known fix, from its output."""
+    lines = [line.strip() for line in output.splitlines() if line.strip() and not line.startswith(("Traceback", "  File "))]
+    said = [line for line in lines if not line.startswith(("EOFError", "raise ", "subprocess."))]
+    for pattern, fix in KNOWN_FAILURES:
+        for line in reversed(said):
+            if re.search(pattern, line):
+                return "PyTrackDat says: %s\nWhat to do: %s" % (line, fix)
+    tail = "\n".join(said[-8:])
+    return "PyTrackDat's generator failed. Its last output:\n%s" % tail
+
+
+def main():
+    if len(sys.argv) != 7:
+        fail(__doc__)
+    design, site, domain, out_zip, venv, version = sys.argv[1:]
+    try:
+        answers = json.loads(sys.stdin.read())
+    except ValueError:
+        fail("generate_bundle.py: expected the admin account as JSON on stdin")
+    username, email, password = answers.get("username", ""), answers.get("email", ""), answers.get("password", "")
+    if not os.path.isfile(design):
+        fail("Design CSV not found: %s. Set pytrackdat_app_design to the path of your design file on this computer." % design)
+    if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", site):
+        fail("Site name %r is not usable: PyTrackDat's site name must be a Python identifier (letters, digits, _). "
+             "Set pytrackdat_app_site_name." % site)
+    for label, value in (("admin username", username), ("admin email", email), ("admin password", password)):
+        if UNSAFE_ANSWER.search(value):
+            fail("The %s contains a quote, backslash or line break, which PyTrackDat's generator cannot handle; "
+                 "choose one without them." % label)
+    if not username:
+        fail("Set pytrackdat_app_admin_username: PyTrackDat needs an admin account name.")
+
+    bin_dir = ensure_generator(venv, version)
+    started = time.monotonic()
+    work = tempfile.mkdtemp(prefix="ptd-generate-")  # mode 0700
+    try:
+        shutil.copyfile(design, os.path.join(work, "design.csv"))
+        prompts = "\n".join(["y", domain, username, email, password, password]) + "\n"
+        env = dict(os.environ, PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""), PYTHONDONTWRITEBYTECODE="1")
+        env.pop("VIRTUAL_ENV", None)
+        proc = subprocess.run([os.path.join(bin_dir, "ptd-generate"), "design.csv", site], cwd=work, env=env,
+                              input=prompts.encode(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              start_new_session=True, check=False, timeout=1800)
+        output = proc.stdout.decode(errors="replace").replace(password, "********") if password else proc.stdout.decode(errors="replace")
+        produced = os.path.join(work, site + ".zip")
+        if proc.returncode != 0 or not os.path.isfile(produced):
+            fail(explain(output))
+        os.makedirs(os.path.dirname(os.path.abspath(out_zip)), mode=0o700, exist_ok=True)
+        partial = out_zip + ".part"
+        shutil.copyfile(produced, partial)
+        os.chmod(partial, 0o600)
+        os.replace(partial, out_zip)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps({"changed": True, "bundle": out_zip, "site": site, "generator": "pytrackdat==" + version,
+                      "seconds": round(time.monotonic() - started, 1)}))
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except (OSError, subprocess.SubprocessError) as exc:
+        fail("generate_bundle.py: %s" % exc)
