@@ -47,6 +47,10 @@ SNAPSHOTS_MEMBER = "snapshots"
 EXTRA_MEMBER = "extra"
 MANIFEST_MEMBER = "manifest.json"
 KINDS = ("scheduled", "manual", "pre-restore", "pre-deploy", "pre-update")
+# Only the timer's archives rotate daily/weekly. Every other kind is a safety archive (taken by hand or before a
+# change), kept by its own count per kind: a scheduled run must never delete the state from before a restore.
+ROTATED_KIND = "scheduled"
+DEFAULT_KEEP_SAFETY = 5
 NAME_RE = re.compile(r"^(?P<site>[A-Za-z0-9][A-Za-z0-9._-]*)_(?P<ts>\d{8}T\d{6}Z)(?:-(?P<seq>\d+))?_(?P<kind>[a-z-]+)" + re.escape(ARCHIVE_SUFFIX) + "$")
 TS_FORMAT = "%Y%m%dT%H%M%SZ"
 S3_ENV = {
@@ -85,16 +89,18 @@ class Config:
         self.owner_gid = 2000
         self.keep_daily = 7
         self.keep_weekly = 4
+        self.keep_safety = DEFAULT_KEEP_SAFETY
         self.s3 = {"endpoint": "", "bucket": "", "region": "us-east-1", "prefix": "pytrackdat/", "access_key": "", "secret_key": ""}
         self.s3_keep_daily = None
         self.s3_keep_weekly = None
+        self.s3_keep_safety = None
 
     @classmethod
     def load(cls, path, args):
         cfg = cls()
         if path:
             cfg._read_file(path)
-        for name in ("site", "db", "snapshots", "backup_dir", "owner_uid", "owner_gid", "keep_daily", "keep_weekly"):
+        for name in ("site", "db", "snapshots", "backup_dir", "owner_uid", "owner_gid", "keep_daily", "keep_weekly", "keep_safety"):
             value = getattr(args, name, None)
             if value is not None:
                 setattr(cfg, name, value)
@@ -126,7 +132,7 @@ class Config:
             self.snapshots = sec.get("snapshots", self.snapshots)
             self.backup_dir = sec.get("backup_dir", self.backup_dir)
             self.extra_paths = [p.strip() for p in sec.get("extra_paths", "").splitlines() if p.strip()]
-            for name in ("owner_uid", "owner_gid", "keep_daily", "keep_weekly"):
+            for name in ("owner_uid", "owner_gid", "keep_daily", "keep_weekly", "keep_safety"):
                 if name in sec:
                     setattr(self, name, _int_option(path, "backup", name, sec[name]))
         if parser.has_section("s3"):
@@ -134,7 +140,7 @@ class Config:
             for key in self.s3:
                 if key in sec:
                     self.s3[key] = sec[key].strip()
-            for name in ("keep_daily", "keep_weekly"):
+            for name in ("keep_daily", "keep_weekly", "keep_safety"):
                 if name in sec:
                     setattr(self, "s3_" + name, _int_option(path, "s3", name, sec[name]))
             if sec.get("secret_key") and st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
@@ -159,6 +165,12 @@ class Config:
             self.s3_keep_daily = self.keep_daily
         if self.s3_keep_weekly is None:
             self.s3_keep_weekly = self.keep_weekly
+        if self.s3_keep_safety is None:
+            self.s3_keep_safety = self.keep_safety
+        for name in ("keep_safety", "s3_keep_safety"):
+            if int(getattr(self, name)) < 1:
+                raise BackupError("%s must be 1 or more: the newest manual, pre-deploy, pre-update and pre-restore "
+                                  "backups are what a restore falls back to" % name.replace("s3_", "[s3] "))
 
     def s3_configured(self):
         return bool(self.s3["endpoint"] and self.s3["bucket"])
@@ -206,21 +218,32 @@ def archives_of(site, names):
     return sorted(found, key=lambda a: a.sort_key)
 
 
-def select_kept(archives, keep_daily, keep_weekly):
-    """Retention: the newest archive of each of the `keep_daily` most recent days (UTC) that have an
-    archive, and the newest archive of each of the `keep_weekly` most recent ISO weeks that have one.
-    An archive can satisfy both rules. Returns the set of names to keep."""
+def select_kept(archives, keep_daily, keep_weekly, keep_safety=DEFAULT_KEEP_SAFETY):
+    """Retention, two rules that never touch each other's archives:
+    - scheduled archives rotate: the newest of each of the `keep_daily` most recent days (UTC) that have one,
+      and the newest of each of the `keep_weekly` most recent ISO weeks that have one (an archive can satisfy both);
+    - every other kind (manual, pre-deploy, pre-update, pre-restore, and any kind this version does not know)
+      is a safety archive: the `keep_safety` newest of each kind are kept, whatever scheduled runs came after.
+    Returns the set of names to keep."""
     newest_first = sorted(archives, key=lambda a: a.sort_key, reverse=True)
+    scheduled = [a for a in newest_first if a.kind == ROTATED_KIND]
     kept = set()
     for count, period in ((keep_daily, lambda a: a.time.date()), (keep_weekly, lambda a: a.time.isocalendar()[:2])):
         seen = []
-        for archive in newest_first:
+        for archive in scheduled:
             key = period(archive)
             if key in seen:
                 continue
             if len(seen) == count:
                 break
             seen.append(key)
+            kept.add(archive.name)
+    per_kind = {}
+    for archive in newest_first:
+        if archive.kind == ROTATED_KIND:
+            continue
+        per_kind[archive.kind] = per_kind.get(archive.kind, 0) + 1
+        if per_kind[archive.kind] <= keep_safety:
             kept.add(archive.name)
     return kept
 
@@ -491,7 +514,7 @@ def resolve_local(cfg, which):
 
 def prune_local(cfg, dry_run=False):
     found = local_archives(cfg)
-    kept = select_kept(found, cfg.keep_daily, cfg.keep_weekly)
+    kept = select_kept(found, cfg.keep_daily, cfg.keep_weekly, cfg.keep_safety)
     removed = []
     for archive in found:
         if archive.name in kept:
@@ -720,7 +743,7 @@ def prune_remote(cfg, dry_run=False):
     client = s3_client(cfg)
     prefix = s3_site_prefix(cfg)
     found = remote_archives(cfg, client)
-    kept = select_kept(found, cfg.s3_keep_daily, cfg.s3_keep_weekly)
+    kept = select_kept(found, cfg.s3_keep_daily, cfg.s3_keep_weekly, cfg.s3_keep_safety)
     removed = [a.name for a in found if a.name not in kept]
     if not dry_run:
         for name in removed:
@@ -772,6 +795,9 @@ def build_parser():
     parser.add_argument("--owner-gid", type=int, help="group of restored files (default 2000)")
     parser.add_argument("--keep-daily", type=int, help="daily archives to keep")
     parser.add_argument("--keep-weekly", type=int, help="weekly archives to keep")
+    parser.add_argument("--keep-safety", type=int,
+                        help="newest archives kept of each kind other than scheduled (manual, pre-deploy, ...; default %d)"
+                        % DEFAULT_KEEP_SAFETY)
     parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     parser.add_argument("--version", action="version", version="ptd-backup " + VERSION)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -186,15 +186,18 @@ def test_prune_keeps_exactly_the_configured_dailies_and_weeklies(site):
 
 
 def test_prune_counts_days_that_have_backups_not_calendar_days(tool):
-    names = ["demo_20261101T010000Z_manual.tar.gz", "demo_20261101T020000Z_pre-deploy.tar.gz",
+    names = ["demo_20261101T010000Z_scheduled.tar.gz", "demo_20261101T020000Z_scheduled.tar.gz",
              "demo_20261110T010000Z_scheduled.tar.gz", "demo_20261120T010000Z_scheduled.tar.gz",
              "demo_20261120T010000Z-1_scheduled.tar.gz"]
     archives = tool.archives_of("demo", names)
     assert tool.select_kept(archives, 2, 0) == {"demo_20261120T010000Z-1_scheduled.tar.gz", "demo_20261110T010000Z_scheduled.tar.gz"}
     assert tool.select_kept(archives, 0, 2) == {"demo_20261120T010000Z-1_scheduled.tar.gz", "demo_20261110T010000Z_scheduled.tar.gz"}
     assert tool.select_kept(archives, 1, 3) == {"demo_20261120T010000Z-1_scheduled.tar.gz", "demo_20261110T010000Z_scheduled.tar.gz",
-                                                "demo_20261101T020000Z_pre-deploy.tar.gz"}
+                                                "demo_20261101T020000Z_scheduled.tar.gz"}
     assert len(tool.select_kept(archives, 10, 10)) == 3  # one per day that has backups
+    # Safety archives (manual, pre-deploy, ...) neither count as a day nor are rotated: test_safety_retention.py.
+    safety = tool.archives_of("demo", names + ["demo_20261121T010000Z_manual.tar.gz"])
+    assert tool.select_kept(safety, 2, 0) == tool.select_kept(archives, 2, 0) | {"demo_20261121T010000Z_manual.tar.gz"}
 
 
 def test_two_backups_in_the_same_second_get_distinct_names(site):
