@@ -1,7 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) pytrackdat.deploy developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Logic of the droplet module: find by name (+ region), create once, wait, reconcile, delete."""
+"""Logic of the droplet module: find by name (in every region), create once, wait, reconcile, delete.
+
+A droplet is identified by its name alone. What DigitalOcean cannot change in place (the region, the
+image, a smaller disk) makes the module fail with what such a move takes, before anything is sent:
+planning a second droplet with the same name would leave the first one running while DNS moves to an
+empty one."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -30,7 +35,7 @@ def droplet_argument_spec():
         power=dict(type="str", default="active", choices=["active", "off"]),
         region=dict(type="str"),
         size=dict(type="str"),
-        image=dict(type="str", default=DEFAULT_IMAGE),
+        image=dict(type="str"),
         ssh_keys=dict(type="list", elements="str", no_log=False),
         tags=dict(type="list", elements="str"),
         backups=dict(type="bool"),
@@ -76,6 +81,25 @@ def validate_params(params):
     return errors
 
 
+def _region(droplet):
+    return (droplet.get("region") or {}).get("slug")
+
+
+def _runs_image(droplet, image):
+    """Whether ``droplet`` was created from ``image`` (a slug or a numeric id).
+
+    A retired image version no longer has a slug at DigitalOcean; then only a numeric id can be compared."""
+    current = droplet.get("image") or {}
+    if image.isdigit():
+        return str(current.get("id")) == image
+    return not current.get("slug") or current["slug"] == image
+
+
+def _shrinks(droplet, disk):
+    """Whether a size with a ``disk`` GB disk (None: unknown) is smaller than the droplet's disk."""
+    return disk is not None and droplet.get("disk") is not None and disk < droplet["disk"]
+
+
 def _has_backups(droplet):
     return "backups" in (droplet.get("features") or [])
 
@@ -92,7 +116,7 @@ def comparable(droplet):
         "state": "present",
         "id": droplet.get("id"),
         "name": droplet.get("name"),
-        "region": (droplet.get("region") or {}).get("slug"),
+        "region": _region(droplet),
         "size": droplet.get("size_slug"),
         "tags": sorted(droplet.get("tags") or []),
         "backups": _has_backups(droplet),
@@ -111,17 +135,66 @@ class DropletRunner(object):
     # -- lookups ---------------------------------------------------------------------------------
 
     def find(self):
-        """The one droplet called ``name`` (in ``region`` when given), None, or fail listing the ids."""
-        name, region = self.params["name"], self.params.get("region")
+        """The one droplet called ``name`` in any region, None, or fail listing the ids and regions.
+
+        ``region`` is not part of the lookup: a droplet with the name in another region is the same site,
+        and ``refuse_replacement`` says what moving it takes instead of planning a second one."""
+        name = self.params["name"]
         listed = self.client.list_all("droplets", "droplets", {"name": name})
-        matches = [d for d in listed if d.get("name") == name
-                   and (not region or (d.get("region") or {}).get("slug") == region)]
+        matches = [d for d in listed if d.get("name") == name]
         if len(matches) > 1:
-            self.fail("%d droplets are named %r%s (ids %s); names are not unique in DigitalOcean. Give a region "
-                      "or delete or rename the extra droplets."
-                      % (len(matches), name, " in region %s" % region if region else "",
-                         ", ".join(str(d.get("id")) for d in matches)))
+            self.fail("%d droplets are named %r (ids %s); names are not unique in DigitalOcean and this module does "
+                      "not guess which one is meant, whatever the region. Delete or rename the extra droplets so that "
+                      "one is left." % (len(matches), name, ", ".join("%s (%s)" % (d.get("id"), _region(d))
+                                                                       for d in matches)))
         return matches[0] if matches else None
+
+    def size_disk(self, slug):
+        """Disk size in GB of the size ``slug``, or None when the API does not list it."""
+        for size in self.client.list_all("sizes", "sizes"):
+            if size.get("slug") == slug:
+                return size.get("disk")
+        return None
+
+    def refuse_replacement(self, droplet):
+        """Fail, before any write and in check mode too, when ``droplet`` differs in what cannot change in place:
+        its region, its image, or a disk that ``size`` with ``resize=true`` would have to shrink."""
+        p = self.params
+        what = "Droplet %r (id %s)" % (droplet.get("name"), droplet.get("id"))
+        region = _region(droplet)
+        if p["state"] == "absent":
+            if p.get("region") and p["region"] != region:
+                self.fail("%s is in region %s, not %s; it was not deleted. Give region=%s or leave region out to "
+                          "delete it." % (what, region, p["region"], region), droplet)
+            return
+        problems, current = [], []
+        if p.get("region") and p["region"] != region:
+            problems.append(
+                "%s is in region %s, not %s. A droplet cannot move between regions: a region change means a new "
+                "droplet. Take a backup, destroy this droplet, provision again with region=%s and restore the "
+                "backup (or take a snapshot, transfer it to %s and create the new droplet from it)."
+                % (what, region, p["region"], p["region"], p["region"]))
+            current.append("region=%s" % region)
+        if p.get("image") and not _runs_image(droplet, p["image"]):
+            image = droplet.get("image") or {}
+            problems.append(
+                "%s runs image %s (id %s), not %s. A different image means rebuilding the droplet, which erases its "
+                "disk, or a new droplet: take a backup, destroy this droplet, provision again with image=%s and "
+                "restore the backup." % (what, image.get("slug") or image.get("name"), image.get("id"), p["image"],
+                                         p["image"]))
+            current.append("image=%s" % (image.get("slug") or image.get("id")))
+        if p.get("resize") and p.get("size") and p["size"] != droplet.get("size_slug"):
+            disk = self.size_disk(p["size"])
+            if _shrinks(droplet, disk):
+                problems.append(
+                    "%s has a %s GB disk; size %s has a %s GB disk and DigitalOcean cannot shrink a disk (a resize "
+                    "only grows it). A size-down means a new droplet: take a backup, destroy this droplet, provision "
+                    "again with size=%s and restore the backup." % (what, droplet["disk"], p["size"], disk, p["size"]))
+                current.append("size=%s (or any size with at least a %s GB disk)"
+                               % (droplet.get("size_slug"), droplet["disk"]))
+        if problems:
+            self.fail(" ".join(problems) + " Nothing was changed and no second droplet was planned. To keep the "
+                      "droplet as it is, give %s." % ", ".join(current), droplet)
 
     def get(self, droplet_id):
         return self.client.get("droplets/%s" % droplet_id)["droplet"]
@@ -191,8 +264,9 @@ class DropletRunner(object):
 
     def create_body(self):
         p = self.params
+        image = p.get("image") or DEFAULT_IMAGE
         body = dict(name=p["name"], size=p.get("size") or DEFAULT_SIZE,
-                    image=int(p["image"]) if p["image"].isdigit() else p["image"],
+                    image=int(image) if image.isdigit() else image,
                     monitoring=p["monitoring"], ipv6=p["ipv6"], backups=bool(p.get("backups")))
         if p.get("region"):
             body["region"] = p["region"]
@@ -241,9 +315,17 @@ class DropletRunner(object):
             if p["resize"]:
                 steps.append(("resize", p["size"]))
             else:
-                warnings.append("droplet %r has size %s, not %s; set resize=true to resize it (it is powered off "
-                                "while resizing and the disk grows permanently)"
-                                % (droplet.get("name"), droplet.get("size_slug"), p["size"]))
+                disk = self.size_disk(p["size"])
+                if _shrinks(droplet, disk):
+                    warnings.append("droplet %r has size %s, not %s; %s has a %s GB disk and DigitalOcean cannot "
+                                    "shrink the droplet's %s GB disk, so it cannot be resized to it (that takes a new "
+                                    "droplet: back up, destroy, provision again, restore)"
+                                    % (droplet.get("name"), droplet.get("size_slug"), p["size"], p["size"], disk,
+                                       droplet["disk"]))
+                else:
+                    warnings.append("droplet %r has size %s, not %s; set resize=true to resize it (it is powered off "
+                                    "while resizing and the disk grows permanently)"
+                                    % (droplet.get("name"), droplet.get("size_slug"), p["size"]))
         current_power = _power(droplet)
         if any(kind == "resize" for kind, dummy in steps):
             if p["power"] == "active":
@@ -323,10 +405,11 @@ class DropletRunner(object):
             self.fail("Invalid droplet options: " + "; ".join(errors))
         try:
             droplet = self.find()
+            if droplet is None:
+                return self.delete(None) if self.params["state"] == "absent" else self.create()
+            self.refuse_replacement(droplet)
             if self.params["state"] == "absent":
                 return self.delete(droplet)
-            if droplet is None:
-                return self.create()
             return self.reconcile(droplet)
         except DOAPIError as exc:
             kwargs = exc.fail_kwargs()

@@ -12,15 +12,22 @@ module: droplet
 short_description: Create, reconcile and delete a DigitalOcean droplet, found by name
 version_added: 0.1.0
 description:
-  - Ensures exactly one droplet with a given O(name) (and O(region), when given) exists, or none.
-  - The droplet is found by listing droplets with the API's server-side C(name) filter and checking the
-    name and region again client-side. When several droplets match, the module fails and lists their ids
-    instead of guessing.
+  - Ensures exactly one droplet with a given O(name) exists, or none.
+  - The droplet is found by its name alone, in every region, by listing droplets with the API's server-side
+    C(name) filter and checking the name again client-side. Tags are reconciled attributes, never part of the
+    lookup. When several droplets have the name, in any regions, the module fails and lists their ids and regions
+    instead of guessing; O(region) does not pick one of them.
   - A create is sent once. When its answer is lost (5xx, connection reset) the droplet is looked up by name
     before anything is sent again, so a retry never makes a duplicate.
   - On an existing droplet the module reconciles O(tags), O(backups) and O(power); it resizes only when
-    O(resize=true). O(image), O(ssh_keys), O(monitoring), O(ipv6), O(vpc_uuid) and O(user_data) apply to
-    creation only.
+    O(resize=true). O(ssh_keys), O(monitoring), O(ipv6), O(vpc_uuid) and O(user_data) apply to creation only.
+  - What DigitalOcean cannot change in place makes the module fail, in check mode too, before it sends
+    anything, and it never plans or creates a second droplet with the same name. This is when the existing
+    droplet is in another O(region) than the one given, runs another O(image) than the one given, or when
+    O(resize=true) asks for a O(size) with a smaller disk than the droplet has (DigitalOcean cannot shrink a
+    disk). Each of these means a new droplet; take a backup, destroy the droplet, provision again with the new
+    value and restore the backup. A region move can also go through a snapshot transferred to the new region.
+    The message says which values keep the droplet as it is.
   - The same keys are returned whether the droplet was created, found or changed.
 author:
   - pytrackdat.deploy developers (@pytrackdat)
@@ -42,7 +49,8 @@ options:
   state:
     description:
       - V(present) creates the droplet when it does not exist and reconciles it when it does.
-      - V(absent) deletes it.
+      - V(absent) deletes it. When O(region) is given and the droplet is in another region, the module fails
+        and deletes nothing.
     type: str
     choices: [present, absent]
     default: present
@@ -54,19 +62,29 @@ options:
     default: active
   region:
     description:
-      - Region slug, for example V(nyc3) or V(fra1). Part of the droplet's identity when given.
-      - When not given on creation, DigitalOcean picks a region.
+      - Region slug, for example V(nyc3) or V(fra1), for creation. When not given, DigitalOcean picks a region.
+      - Not part of the droplet's identity. When the droplet with O(name) exists in another region, the module
+        fails and changes nothing, since a droplet cannot move between regions. Moving it means a new droplet;
+        take a backup, destroy the droplet, provision again with the new region and restore the backup (or
+        snapshot it, transfer the snapshot to the new region and create the new droplet from it).
     type: str
   size:
     description:
       - Size slug. Used on creation, where it defaults to V(s-1vcpu-512mb-10gb).
       - On an existing droplet a different size only causes a warning unless O(resize=true).
+      - A size whose disk is smaller than the droplet's disk cannot be reached by resizing (DigitalOcean cannot
+        shrink a disk). With O(resize=true) the module then fails before powering anything off; without it, it
+        warns.
     type: str
   image:
     description:
-      - Image slug or numeric image id for creation.
+      - Image slug or numeric image id for creation. When not given, V(ubuntu-24-04-x64) is used on creation.
+      - When given and the existing droplet runs another image, the module fails and changes nothing. A
+        different image means rebuilding (which erases the disk) or a new droplet, so back up, destroy,
+        provision again and restore.
+      - The image is compared by slug or, for a numeric O(image), by id. When DigitalOcean no longer reports a
+        slug for the droplet's image (a retired image version), a slug cannot be compared and is accepted.
     type: str
-    default: ubuntu-24-04-x64
   ssh_keys:
     description:
       - SSH keys to install for root on creation, as numeric ids or MD5 fingerprints.
@@ -103,7 +121,7 @@ options:
   resize:
     description:
       - Allow resizing an existing droplet to O(size). The droplet is powered off while it is resized and its
-        disk grows permanently.
+        disk grows permanently. A size with a smaller disk makes the module fail instead (see O(size)).
     type: bool
     default: false
   wait:

@@ -106,15 +106,121 @@ def test_deletes_and_a_second_delete_changes_nothing(do_emulator, run):
     assert run(droplet, name="gone", state="absent")["changed"] is False
 
 
-def test_region_is_part_of_the_identity(do_emulator, run):
-    a = run(droplet, name="same", region="fra1")
-    b = run(droplet, name="same", region="nyc3")
-    assert a["droplet"]["id"] != b["droplet"]["id"] and b["changed"] is True
-    ambiguous = run(droplet, name="same")
-    assert ambiguous["failed"] is True
-    assert str(a["droplet"]["id"]) in ambiguous["msg"] and str(b["droplet"]["id"]) in ambiguous["msg"]
-    assert "region" in ambiguous["msg"]
+SITE = dict(name="ptd-web-1", region="fra1", size="s-1vcpu-1gb", image="debian-13-x64", tags=["pytrackdat"])
+
+
+def _droplet_creates(request_log, since=0):
+    return [r for r in request_log[since:] if r["method"] == "POST" and r["path"].rstrip("/") == "/v2/droplets"]
+
+
+def _existing_site(do_emulator, run):
+    created = run(droplet, **SITE)
+    assert created["changed"] is True, created
+    return created["droplet"]
+
+
+@pytest.mark.parametrize("check_mode", [False, True], ids=["apply", "check_mode"])
+def test_a_region_change_fails_and_creates_no_second_droplet(do_emulator, run, check_mode):
+    site = _existing_site(do_emulator, run)
+    before = len(do_emulator.request_log)
+    moved = run(droplet, check_mode=check_mode, diff=True, **dict(SITE, region="nyc3"))
+    assert moved.get("failed") is True, moved
+    assert moved["changed"] is False and "diff" not in moved
+    assert "fra1" in moved["msg"] and "nyc3" in moved["msg"] and str(site["id"]) in moved["msg"]
+    assert "new droplet" in moved["msg"] and "backup" in moved["msg"] and "snapshot" in moved["msg"], moved["msg"]
+    assert moved["droplet"]["id"] == site["id"], "the result names the droplet that exists"
+    assert list(do_emulator.state.droplets) == [site["id"]]
+    assert _droplet_creates(do_emulator.request_log, before) == []
+    assert writes(do_emulator.request_log, before) == []
+
+
+@pytest.mark.parametrize("check_mode", [False, True], ids=["apply", "check_mode"])
+def test_an_image_change_fails_and_changes_nothing(do_emulator, run, check_mode):
+    site = _existing_site(do_emulator, run)
+    before = len(do_emulator.request_log)
+    rebuilt = run(droplet, check_mode=check_mode, **dict(SITE, image="ubuntu-24-04-x64"))
+    assert rebuilt.get("failed") is True, rebuilt
+    assert rebuilt["changed"] is False
+    assert "debian-13-x64" in rebuilt["msg"] and "ubuntu-24-04-x64" in rebuilt["msg"]
+    assert "backup" in rebuilt["msg"], rebuilt["msg"]
+    assert writes(do_emulator.request_log, before) == []
+    assert do_emulator.state.droplets[site["id"]]["image"]["slug"] == "debian-13-x64"
+
+
+def test_the_same_image_by_its_numeric_id_or_no_image_at_all_is_no_change(do_emulator, run):
+    site = _existing_site(do_emulator, run)
+    same = run(droplet, **dict(SITE, image=str(site["image"]["id"])))
+    assert same.get("failed") is not True and same["changed"] is False, same
+    unset = run(droplet, name=SITE["name"], region=SITE["region"])
+    assert unset.get("failed") is not True and unset["changed"] is False, "the creation default is not compared"
+
+
+@pytest.mark.parametrize("check_mode", [False, True], ids=["apply", "check_mode"])
+def test_a_size_down_fails_before_powering_anything_off(do_emulator, run, check_mode):
+    site = _existing_site(do_emulator, run)
+    before = len(do_emulator.request_log)
+    smaller = run(droplet, check_mode=check_mode, **dict(SITE, size="s-1vcpu-512mb-10gb", resize=True))
+    assert smaller.get("failed") is True, smaller
+    assert smaller["changed"] is False
+    assert "s-1vcpu-512mb-10gb" in smaller["msg"] and "25" in smaller["msg"] and "10" in smaller["msg"]
+    assert "shrink" in smaller["msg"] and "backup" in smaller["msg"], smaller["msg"]
+    assert writes(do_emulator.request_log, before) == []
+    state = do_emulator.state.droplets[site["id"]]
+    assert state["status"] == "active" and state["size_slug"] == "s-1vcpu-1gb" and state["disk"] == 25
+
+
+def test_a_smaller_size_without_resize_only_warns_that_disks_cannot_shrink(do_emulator, run):
+    _existing_site(do_emulator, run)
+    before = len(do_emulator.request_log)
+    warned = run(droplet, **dict(SITE, size="s-1vcpu-512mb-10gb"))
+    assert warned.get("failed") is not True and warned["changed"] is False, warned
+    assert "shrink" in json.dumps(warned.get("warnings")), warned
+    assert writes(do_emulator.request_log, before) == []
+
+
+def test_a_size_up_still_resizes_in_place(do_emulator, run):
+    site = _existing_site(do_emulator, run)
+    bigger = dict(SITE, size="s-1vcpu-2gb", resize=True)
+    before = len(do_emulator.request_log)
+    predicted = run(droplet, check_mode=True, diff=True, **bigger)
+    assert predicted["changed"] is True and predicted["diff"]["after"]["size"] == "s-1vcpu-2gb"
+    assert writes(do_emulator.request_log, before) == []
+    resized = run(droplet, **bigger)
+    assert resized["changed"] is True and resized["droplet"]["id"] == site["id"]
+    assert resized["droplet"]["size_slug"] == "s-1vcpu-2gb" and resized["droplet"]["disk"] == 50
+    assert resized["droplet"]["status"] == "active"
+    assert list(do_emulator.state.droplets) == [site["id"]]
+    assert run(droplet, **bigger)["changed"] is False
+
+
+def _add_droplet(do_emulator, name, region):
+    with do_emulator.state.lock:
+        created, dummy_actions, dummy_multiple = do_emulator.state.create_droplets(
+            {"name": name, "region": region, "size": "s-1vcpu-1gb", "image": "debian-13-x64"})
+    return created[0]["id"]
+
+
+@pytest.mark.parametrize("region", [None, "fra1", "nyc3"])
+def test_several_droplets_with_the_name_fail_listing_ids_and_regions_whatever_the_region(do_emulator, run, region):
+    first, second = _add_droplet(do_emulator, "same", "fra1"), _add_droplet(do_emulator, "same", "nyc3")
+    options = {"region": region} if region else {}
+    ambiguous = run(droplet, name="same", **options)
+    assert ambiguous.get("failed") is True, ambiguous
+    for droplet_id, where in ((first, "fra1"), (second, "nyc3")):
+        assert "%s (%s)" % (droplet_id, where) in ambiguous["msg"], ambiguous["msg"]
+    assert writes(do_emulator.request_log) == []
     assert len(do_emulator.state.droplets) == 2
+    assert run(droplet, name="same", state="absent", **options).get("failed") is True
+    assert len(do_emulator.state.droplets) == 2
+
+
+def test_absent_with_another_region_fails_and_deletes_nothing(do_emulator, run):
+    site = _existing_site(do_emulator, run)
+    before = len(do_emulator.request_log)
+    result = run(droplet, name=SITE["name"], region="nyc3", state="absent")
+    assert result.get("failed") is True and "fra1" in result["msg"], result
+    assert writes(do_emulator.request_log, before) == []
+    assert list(do_emulator.state.droplets) == [site["id"]]
 
 
 @pytest.mark.parametrize("options, message", [
