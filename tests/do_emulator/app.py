@@ -27,6 +27,9 @@ from .models import ApiError, State
 from .validation import sample as _sample
 
 MUTATING = ("POST", "PUT", "PATCH", "DELETE")
+# What DO answers for the statuses the fault injector produces (faults.KINDS).
+FAULT_MESSAGES = {"429": "API rate limit exceeded.", "500": "Unexpected server-side error",
+                  "503": "Service is temporarily unavailable."}
 
 
 class RateLimiter:
@@ -58,10 +61,18 @@ class RateLimiter:
         if allowed:
             minute.append(now)
             hour.append(now)
+        return allowed, self._headers(hour, now), retry_after
+
+    def peek(self, token):
+        """The ``ratelimit-*`` headers for ``token`` without counting a request (401s and injected faults)."""
+        now = self.clock()
+        return self._headers([t for t in self.hour.get(token, ()) if t > now - 3600], now)
+
+    def _headers(self, hour, now):
+        """DO sends these on every answer: the hourly limit, what is left of it, when the oldest request expires."""
         reset = int(hour[0] + 3600) if hour else int(now + 3600)
-        headers = {"ratelimit-limit": str(self.per_hour), "ratelimit-remaining": str(max(0, self.per_hour - len(hour))),
-                   "ratelimit-reset": str(reset)}
-        return allowed, headers, retry_after
+        return {"ratelimit-limit": str(self.per_hour), "ratelimit-remaining": str(max(0, self.per_hour - len(hour))),
+                "ratelimit-reset": str(reset)}
 
 
 class EndpointLimiter:
@@ -227,8 +238,11 @@ class Emulator:
     def _request_id(self):
         return str(uuid.UUID(int=self._request_ids.getrandbits(128), version=4))
 
-    def handle(self, handler):  # pylint: disable=too-many-branches,too-many-statements,too-many-locals
-        """Serve one request on ``handler`` (a BaseHTTPRequestHandler)."""
+    def handle(self, handler):  # pylint: disable=too-many-locals
+        """Serve one request on ``handler`` (a BaseHTTPRequestHandler).
+
+        Every answer (injected faults, 401, 429 and routing errors included) carries the ``ratelimit-*``
+        headers and goes through ``_answer``, which checks it against the spec when validating."""
         method = handler.command
         split = urlsplit(handler.path)
         path = split.path
@@ -246,81 +260,80 @@ class Emulator:
             return
         if fault == "slow":
             time.sleep(self.faults.slow_seconds)
-        headers = {"content-type": "application/json; charset=utf-8", "x-request-id": request_id}
-        if fault in ("429", "500", "503"):
-            status = int(fault)
-            if status == 429:
-                headers["retry-after"] = str(self.faults.retry_after)
-                body = {"id": "too_many_requests", "message": "API rate limit exceeded.", "request_id": request_id}
-            elif status == 500:
-                body = {"id": "server_error", "message": "Unexpected server-side error", "request_id": request_id}
-            else:
-                body = {"id": "service_unavailable", "message": "Service is temporarily unavailable.",
-                        "request_id": request_id}
-            headers.update({"ratelimit-limit": str(self.rate_limit_per_hour),
-                            "ratelimit-remaining": str(self.rate_limit_per_hour), "ratelimit-reset": str(int(time.time()))})
-            self._send(handler, entry, status, headers, body)
-            return
-
         auth = handler.headers.get("Authorization", "")
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
-        if token != self.token:
-            body = {"id": "unauthorized", "message": "Unable to authenticate you.", "request_id": request_id}
-            self._send(handler, entry, 401, headers, body)
+        answer = _Answer(handler, entry, method, path, query, raw, request_id)
+        if fault in FAULT_MESSAGES:
+            # Injected faults bypass auth and limits: they count nothing and report the quota as it is.
+            if fault == "429":
+                answer.headers["retry-after"] = str(self.faults.retry_after)
+            with self.state.lock:
+                answer.headers.update(self.rate_limiter.peek(token))
+                answer.error(ApiError(int(fault), FAULT_MESSAGES[fault]))
+                answer.freeze(self.validator is not None)
+            self._answer(answer)
             return
-
-        body_in = None
-        status, body = 200, None
-        template = None
+        if token != self.token:
+            with self.state.lock:
+                answer.headers.update(self.rate_limiter.peek(token))
+                answer.error(ApiError(401, "Unable to authenticate you."))
+                answer.freeze(self.validator is not None)
+            self._answer(answer)
+            return
         with self.state.lock:
             allowed, limit_headers, retry_after = self.rate_limiter.check(token)
-            headers.update(limit_headers)
+            answer.headers.update(limit_headers)
             if not allowed:
-                headers["retry-after"] = str(retry_after)
-                status, body = 429, {"id": "too_many_requests", "message": "API rate limit exceeded.",
-                                     "request_id": request_id}
+                answer.headers["retry-after"] = str(retry_after)
+                answer.error(ApiError(429, "API rate limit exceeded."))
             else:
-                try:
-                    if raw.strip():
-                        try:
-                            body_in = json.loads(raw)
-                        except ValueError:
-                            raise ApiError(400, "The request body is not valid JSON.") from None
-                    handler_func, params, template = responses.route(method, path)
-                    if (self.keys_limiter is not None and method == "GET" and template == "/v2/account/keys"):
-                        wait = self.keys_limiter.check()
-                        if wait is not None:
-                            headers["retry-after"] = str(wait)
-                            raise ApiError(429, "API rate limit exceeded.")
-                    self.state.tick()
-                    call = responses.Call(self.state, method, path, query, body_in, params, self.base_url)
-                    status, body = handler_func(call)
-                except ApiError as error:
-                    status = error.status
-                    body = {"id": error.error_id, "message": error.message, "request_id": request_id}
-                except Exception as error:  # pylint: disable=broad-except  # an emulator bug must still answer
-                    status = 500
-                    body = {"id": "server_error", "message": f"emulator error: {error!r}", "request_id": request_id}
-                    self.violations.append({"kind": "emulator", "method": method, "path": path, "status": 500,
-                                            "message": repr(error)})
+                self._serve_route(answer)
                 if method in MUTATING or self.state.dirty:
                     self._save_quietly()
-            # Serialise while the lock is held: the model keeps changing once it is released.
-            payload = _encode(body)
-            checked = json.loads(_encode(_sample(body))) if self.validator is not None and body is not None else None
-        if self.validator is not None and template is not None:
-            self._validate(method, path, query, handler.headers, body_in, status, headers, checked)
-        self._send(handler, entry, status, headers, payload)
+            answer.freeze(self.validator is not None)
+        self._answer(answer)
 
-    def _validate(self, method, path, query, request_headers, body_in, status, headers, body):
-        req_headers = dict(request_headers.items())
-        message, allowed = self.validator.check_request(method, path, query, req_headers, body_in)
-        if allowed:
-            self.allowed_deviations.append({"method": method, "path": path, "reason": allowed})
-        if message:
-            self.violations.append({"kind": "request", "method": method, "path": path, "status": status,
-                                    "message": message})
-        message = self.validator.check_response(method, path, query, req_headers, body_in, status, headers, body)
+    def _serve_route(self, answer):
+        """Route an authenticated request within the limits and set its answer (called with the state lock)."""
+        method, path = answer.method, answer.path
+        try:
+            if not answer.body_is_json:
+                raise ApiError(400, "The request body is not valid JSON.")
+            handler_func, params, template = responses.route(method, path)
+            if self.keys_limiter is not None and method == "GET" and template == "/v2/account/keys":
+                wait = self.keys_limiter.check()
+                if wait is not None:
+                    answer.headers["retry-after"] = str(wait)
+                    raise ApiError(429, "API rate limit exceeded.")
+            self.state.tick()
+            call = responses.Call(self.state, method, path, answer.query, answer.body_in, params, self.base_url)
+            answer.status, answer.body = handler_func(call)
+        except ApiError as error:
+            answer.error(error)
+        except Exception as error:  # pylint: disable=broad-except  # an emulator bug must still answer
+            answer.error(ApiError(500, f"emulator error: {error!r}"))
+            self.violations.append({"kind": "emulator", "method": method, "path": path, "status": 500,
+                                    "message": repr(error)})
+
+    def _answer(self, answer):
+        """Check ``answer`` against the spec (when validating) and send it."""
+        if self.validator is not None:
+            self._validate(answer)
+        self._send(answer.handler, answer.entry, answer.status, answer.headers, answer.payload)
+
+    def _validate(self, answer):
+        """Check the request where the emulator routes it, and every response, errors included."""
+        req_headers = dict(answer.handler.headers.items())
+        method, path, query, status = answer.method, answer.path, answer.query, answer.status
+        if responses.template_for(method, path) is not None:
+            message, allowed = self.validator.check_request(method, path, query, req_headers, answer.body_in)
+            if allowed:
+                self.allowed_deviations.append({"method": method, "path": path, "reason": allowed})
+            if message:
+                self.violations.append({"kind": "request", "method": method, "path": path, "status": status,
+                                        "message": message})
+        message = self.validator.check_response(method, path, query, req_headers, answer.body_in, status,
+                                                answer.headers, answer.checked)
         if message:
             self.violations.append({"kind": "response", "method": method, "path": path, "status": status,
                                     "message": message})
@@ -342,6 +355,35 @@ class Emulator:
                 handler.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
             handler.close_connection = True
+
+
+class _Answer:
+    """One request and the answer being built for it: status, headers and body."""
+
+    def __init__(self, handler, entry, method, path, query, raw, request_id):  # pylint: disable=too-many-arguments
+        self.handler, self.entry = handler, entry
+        self.method, self.path, self.query, self.raw = method, path, query, raw
+        self.request_id = request_id
+        self.body_in, self.body_is_json = None, True
+        if raw.strip():
+            try:
+                self.body_in = json.loads(raw)
+            except ValueError:
+                self.body_is_json = False
+        self.headers = {"content-type": "application/json; charset=utf-8", "x-request-id": request_id}
+        self.status, self.body = 200, None
+        self.payload = self.checked = None
+
+    def error(self, error):
+        """Answer ``error`` (an ``ApiError``) with DO's error body."""
+        self.status = error.status
+        self.body = {"id": error.error_id, "message": error.message, "request_id": self.request_id}
+
+    def freeze(self, keep_checked):
+        """Serialise the body now (the model keeps changing once the state lock is released), and keep the
+        part the validator checks (long lists sampled)."""
+        self.payload = _encode(self.body)
+        self.checked = json.loads(_encode(_sample(self.body))) if keep_checked and self.body is not None else None
 
 
 def _encode(body):

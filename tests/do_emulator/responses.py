@@ -405,17 +405,31 @@ ROUTES = [
 _COMPILED = [(m, t, re.compile("^" + re.sub(r"\{(\w+)\}", rf"(?P<\1>{_SEG})", t) + "$"), h) for m, t, h in ROUTES]
 
 
-def route(method, path):
-    """Return (handler, path params, template); raise ApiError 404/405 when nothing matches."""
+def _match(method, path):
+    """(handler, path params, template) of the route for ``method`` ``path``; (None, None, None) when there is
+    none, with the handler None and the template "" when only another method is routed there."""
     path = "/" + path.strip("/")   # DO accepts trailing slashes (python-digitalocean always sends them)
-    allowed = False
+    other_method = False
     for route_method, template, pattern, handler in _COMPILED:
         match = pattern.match(path)
         if match:
             if route_method == method:
                 # pydo percent-encodes fingerprints (":" -> "%3A"); python-digitalocean does not.
                 return handler, {k: unquote(v) for k, v in match.groupdict().items()}, template
-            allowed = True
-    if allowed:
-        raise ApiError(405, f"Method {method} is not allowed on {path}.")
+            other_method = True
+    return None, None, "" if other_method else None
+
+
+def template_for(method, path):
+    """The route template serving ``method`` ``path`` (e.g. "/v2/droplets/{droplet}"), or None; never raises."""
+    return _match(method, path)[2] or None
+
+
+def route(method, path):
+    """Return (handler, path params, template); raise ApiError 404/405 when nothing matches."""
+    handler, params, template = _match(method, path)
+    if handler is not None:
+        return handler, params, template
+    if template == "":
+        raise ApiError(405, f"Method {method} is not allowed on {'/' + path.strip('/')}.")
     raise ApiError(404, "The resource you were accessing could not be found.")

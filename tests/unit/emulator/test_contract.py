@@ -108,6 +108,33 @@ def test_limits_count_per_token_and_bad_tokens_get_401(make_emulator):
     assert [_get(emulator, "account").status_code for dummy in range(3)] == [200, 200, 429]
 
 
+RATE_LIMIT_HEADERS = ("ratelimit-limit", "ratelimit-remaining", "ratelimit-reset")
+
+
+def test_every_error_answer_carries_rate_limit_headers(make_emulator):
+    emulator = make_emulator(rate_limit_per_minute=4)
+    answers = [
+        ("wrong token", 401, _get(emulator, "account", token="not-the-token")),
+        ("no token", 401, requests.get(emulator.url + "account", timeout=10)),
+        ("unknown droplet", 404, _get(emulator, "droplets/999999")),
+        ("unknown path", 404, _get(emulator, "nowhere")),
+        ("method not allowed", 405, requests.patch(emulator.url + "droplets", json={}, timeout=10,
+                                                   headers={"Authorization": f"Bearer {emulator.token}"})),
+    ]
+    assert _get(emulator, "account").status_code == 200, "the fourth counted request of the minute"
+    answers.append(("per-minute limit", 429, _get(emulator, "account")))
+    for kind in ("429", "500", "503"):
+        emulator.faults.next(1, kind)
+        answers.append((f"injected {kind}", int(kind), _get(emulator, "account")))
+    for what, status, answer in answers:
+        assert answer.status_code == status, (what, answer.status_code, answer.text)
+        assert answer.json()["id"] and answer.json()["message"], what
+        values = {h: answer.headers.get(h, "") for h in RATE_LIMIT_HEADERS}
+        assert all(v.isdigit() for v in values.values()), f"{what} ({status}) answered rate-limit headers {values}"
+        assert int(values["ratelimit-remaining"]) <= int(values["ratelimit-limit"]) == emulator.rate_limit_per_hour
+        assert int(values["ratelimit-reset"]) >= int(time.time()) - 1, what
+
+
 def test_keys_endpoint_limit_is_off_by_default_and_configurable(make_emulator):
     relaxed = make_emulator()
     assert {_get(relaxed, "account/keys").status_code for dummy in range(12)} == {200}

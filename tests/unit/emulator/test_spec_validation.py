@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from tests.do_emulator import Emulator, responses
+from tests.do_emulator.models import ApiError
 from tests.do_emulator.validation import load_spec_dict, spec_missing_reason
 
 REPO = Path(__file__).resolve().parents[3]
@@ -51,6 +52,44 @@ def test_a_response_outside_the_spec_is_recorded(monkeypatch):
         assert answer.status_code == 200
         (violation,) = emulator.response_violations()
         assert "networks" in violation["message"] and "sleeping" in violation["message"]
+
+
+def _bad_token(emulator):
+    return requests.get(emulator.url + "account", headers={"Authorization": "Bearer not-the-token"}, timeout=10)
+
+
+def _over_the_limit(emulator):
+    headers = {"Authorization": f"Bearer {emulator.token}"}
+    assert requests.get(emulator.url + "account", headers=headers, timeout=10).status_code == 200
+    return requests.get(emulator.url + "account", headers=headers, timeout=10)
+
+
+def _injected_503(emulator):
+    emulator.faults.next(1, "503")
+    return requests.get(emulator.url + "droplets", headers={"Authorization": f"Bearer {emulator.token}"}, timeout=10)
+
+
+def _unknown_path(emulator):
+    return requests.get(emulator.url + "nowhere", headers={"Authorization": f"Bearer {emulator.token}"}, timeout=10)
+
+
+@pytest.mark.spec
+@needs_spec
+@pytest.mark.parametrize("status, provoke", [(401, _bad_token), (429, _over_the_limit), (503, _injected_503),
+                                             (404, _unknown_path)], ids=["401", "429", "503", "404-unrouted"])
+def test_error_answers_are_validated_too(monkeypatch, status, provoke):
+    with Emulator(validate=True, rate_limit_per_minute=1) as emulator:
+        answer = provoke(emulator)
+        assert answer.status_code == status and "ratelimit-remaining" in answer.headers
+        assert emulator.response_violations() == [], "the emulator's own error answer follows the spec"
+
+        monkeypatch.setitem(ApiError.IDS, status, 12345)   # deliberately broken: the spec says id is a string
+        emulator.reset()
+        answer = provoke(emulator)
+        assert answer.status_code == status and answer.json()["id"] == 12345
+        (violation,) = emulator.response_violations()
+        assert violation["status"] == status, violation
+        assert "12345" in violation["message"] or "string id" in violation["message"], violation
 
 
 @pytest.mark.spec
