@@ -53,3 +53,232 @@ def test_a_new_field_is_a_different_design(bundle, tmp_path):
             return text + "\n\nclass Extra(models.Model):\n    note = models.TextField()\n"
         return text
     assert fingerprint(rewrite(bundle, tmp_path / "ptdsite.zip", add_field)) != fingerprint(bundle)
+
+
+# --- Refusals: every bad bundle is stopped on the control node with a message that says what to do -----------------
+
+SITE = "ptdsite"
+DEFAULT_LIMITS = (str(500 << 20), "50000")          # the role's defaults (pytrackdat_app_bundle_max_mb/_max_files)
+
+
+def run_check(path, domain=DOMAIN):
+    return subprocess.run([sys.executable, CHECK, str(path), domain, *DEFAULT_LIMITS], capture_output=True, text=True,
+                          check=False, timeout=120)
+
+
+def refused(path, *fragments):
+    """Run the check, expect a refusal (exit 1, no traceback) whose message contains every fragment."""
+    proc = run_check(path)
+    assert proc.returncode == 1, "accepted: %s %s" % (proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+    for fragment in fragments:
+        assert fragment in proc.stderr, "%r not in: %s" % (fragment, proc.stderr)
+    for line in proc.stderr.splitlines():
+        assert line.isprintable(), "the message itself carries a control character: %r" % line
+    return proc.stderr
+
+
+def accepted(path, domain=DOMAIN):
+    proc = run_check(path, domain)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def copy_zip(source, dest, rename=lambda name: name, edit=lambda name, data: data, extra=()):
+    """Copy a zip entry by entry: names through rename(), contents through edit(), then extra (name, bytes) entries."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            data = edit(info.filename, old.read(info))
+            info.filename = rename(info.filename)
+            new.writestr(info, data)
+        for name, data in extra:
+            new.writestr(zipfile.ZipInfo(name, (2020, 1, 1, 0, 0, 0)), data)
+    return dest
+
+
+def edit_compose(source, dest, change):
+    """Copy the bundle with change(compose_dict) applied to its docker-compose.yml."""
+    import yaml  # pylint: disable=import-outside-toplevel
+
+    def edit(name, data):
+        if name == SITE + "/docker-compose.yml":
+            compose = yaml.safe_load(data)
+            change(compose)
+            return yaml.safe_dump(compose, sort_keys=False).encode()
+        return data
+    return copy_zip(source, dest, edit=edit)
+
+
+@pytest.mark.parametrize("char", ["\n", "\r", "\t", "\x1b", "\x07", "\x7f", "\x85", "\x9b", "\u2028", "\u202e"],
+                         ids=["newline", "cr", "tab", "esc", "bel", "del", "c1-nel", "c1-csi", "line-separator",
+                              "bidi-override"])
+def test_entry_names_with_control_characters_are_refused(bundle, tmp_path, char):
+    name = SITE + "/core/static/core/x%sy.css" % char
+    stderr = refused(copy_zip(bundle, tmp_path / "ptdsite.zip", extra=[(name, b"body {}\n")]),
+                     repr(name)[1:-1], "control character", "rename")
+    assert char not in stderr[:-1], "the name reached the message unescaped"      # the last character ends the line
+
+
+def test_an_entry_name_with_a_nul_byte_is_refused(bundle, tmp_path):
+    """zipfile cuts a name at NUL when it reads it; the name stored in the archive is what is checked."""
+    path = copy_zip(bundle, tmp_path / "ptdsite.zip", extra=[(SITE + "/core/aXb.txt", b"x\n")])
+    raw = path.read_bytes()
+    assert raw.count(b"/core/aXb.txt") == 2                   # local header and central directory
+    path.write_bytes(raw.replace(b"/core/aXb.txt", b"/core/a\0b.txt"))
+    refused(path, SITE + "/core/a\\x00b.txt", "control character")
+
+
+HOST_ACCESS = {
+    "privileged": ({"privileged": True}, "privileged"),
+    "cap_add": ({"cap_add": ["SYS_ADMIN"]}, "cap_add"),
+    "pid-host": ({"pid": "host"}, "pid: host"),
+    "network-host": ({"network_mode": "host"}, "network_mode: host"),
+    "ipc-host": ({"ipc": "host"}, "ipc: host"),
+    "devices": ({"devices": ["/dev/sda:/dev/sda"]}, "devices"),
+    "bind-root": ({"volumes": ["/:/host"]}, "'/'"),
+    "bind-root-long": ({"volumes": [{"type": "bind", "source": "/", "target": "/host"}]}, "'/'"),
+    "bind-etc": ({"volumes": ["/etc:/host-etc:ro"]}, "'/etc'"),
+    "bind-docker-socket": ({"volumes": ["/var/run/docker.sock:/var/run/docker.sock"]}, "'/var/run/docker.sock'"),
+    "bind-proc": ({"volumes": ["/proc:/host-proc"]}, "'/proc'"),
+    "bind-sys": ({"volumes": ["/sys:/host-sys"]}, "'/sys'"),
+    "bind-dev": ({"volumes": ["/dev:/host-dev"]}, "'/dev'"),
+    "bind-dot-dot": ({"volumes": ["../../..:/host"]}, "'../../..'"),
+    "bind-home": ({"volumes": ["~/.ssh:/keys"]}, "'~/.ssh'"),
+    "bind-variable": ({"volumes": ["${HOME}:/home"]}, "'${HOME}'"),
+}
+
+
+@pytest.mark.parametrize("extra, named", list(HOST_ACCESS.values()), ids=list(HOST_ACCESS))
+def test_compose_services_that_ask_for_the_host_are_refused(bundle, tmp_path, extra, named):
+    def change(compose):
+        web = compose["services"]["web"]
+        for key, value in extra.items():
+            web[key] = web.get(key, []) + value if key == "volumes" else value
+    refused(edit_compose(bundle, tmp_path / "ptdsite.zip", change), "service 'web'", named, "remove")
+
+
+def test_a_volume_that_binds_a_host_folder_by_driver_options_is_refused(bundle, tmp_path):
+    def change(compose):
+        compose["volumes"] = {"hostetc": {"driver": "local", "driver_opts": {"type": "none", "o": "bind", "device": "/etc"}}}
+        compose["services"]["web"]["volumes"].append("hostetc:/x")
+    refused(edit_compose(bundle, tmp_path / "ptdsite.zip", change), "volume 'hostetc'", "/etc")
+
+
+def test_the_bundles_own_mounts_and_harmless_settings_stay_allowed(bundle, tmp_path):
+    def change(compose):
+        web = compose["services"]["web"]
+        web["volumes"] += ["./snapshots:/code/snapshots", "cache:/cache", "/tmp-in-container-only",
+                           {"type": "bind", "source": "./static", "target": "/static-too", "read_only": True}]
+        web["privileged"] = False
+        web["cap_add"] = []
+        web["network_mode"] = "bridge"
+        compose["volumes"] = {"cache": {}}
+    accepted(edit_compose(bundle, tmp_path / "ptdsite.zip", change))
+
+
+def rename_site(source, dest, site):
+    """The same bundle with another site name: the top folder and the settings package are renamed."""
+    def rename(name):
+        if name.startswith("%s/%s/" % (SITE, SITE)):
+            name = "%s/%s/%s" % (SITE, site, name[2 * len(SITE) + 2:])
+        return site + name[len(SITE):]
+    return copy_zip(source, dest, rename=rename)
+
+
+@pytest.mark.parametrize("site", ["site", "os", "json", "django", "core"])
+def test_a_site_named_like_an_importable_module_is_refused(bundle, tmp_path, site):
+    refused(rename_site(bundle, tmp_path / (site + ".zip"), site), "'%s'" % site, "module", "another site name")
+
+
+@pytest.mark.parametrize("site", ["my-site", "1site", "my site", "class"])
+def test_a_site_name_that_is_not_a_python_identifier_is_refused(bundle, tmp_path, site):
+    refused(rename_site(bundle, tmp_path / "bundle.zip", site), "'%s'" % site, "identifier", "another site name")
+
+
+def test_an_other_site_name_is_accepted(bundle, tmp_path):
+    assert accepted(rename_site(bundle, tmp_path / "lab_site2.zip", "lab_site2"))["site"] == "lab_site2"
+
+
+def test_a_0_2_1_bundle_with_its_virtualenv_and_pyc_files_is_accepted(bundle, tmp_path):
+    """PyPI's PyTrackDat 0.2.1 zips the build machine's virtualenv (~8,700 entries, names with spaces) and .pyc files."""
+    env = SITE + "/site_env/lib/python3.6/site-packages/"
+    extra = [(env + "pkg%d/module%d.py" % (i // 50, i), b"x = 1\n") for i in range(6000)]
+    extra += [(env + "setuptools/script (dev).tmpl", b"#\n"), (env + "setuptools/launcher manifest.xml", b"<x/>\n"),
+              (SITE + "/site_env/bin/activate", b"# activate\n"), (SITE + "/site_env/pyvenv.cfg", b"home = /usr\n"),
+              (SITE + "/core/__pycache__/models.cpython-36.pyc", b"\x33\x0d\x0d\x0a" + bytes(range(256))),
+              (env + "pkg0/__pycache__/module0.cpython-36.pyc", b"\x33\x0d\x0d\x0a\x00\x01")]
+    assert accepted(copy_zip(bundle, tmp_path / "ptdsite.zip", extra=extra))["site"] == SITE
+
+
+# --- Messages for damaged input --------------------------------------------------------------------------------------
+
+def test_a_missing_file_is_reported_as_not_found(tmp_path):
+    missing = tmp_path / "nowhere" / "ptdsite.zip"
+    refused(missing, "not found: %s" % missing)
+
+
+def test_an_empty_file_and_an_empty_zip_are_reported_as_empty(tmp_path):
+    (tmp_path / "zero.zip").write_bytes(b"")
+    refused(tmp_path / "zero.zip", "empty")
+    zipfile.ZipFile(tmp_path / "nothing.zip", "w").close()
+    refused(tmp_path / "nothing.zip", "empty", "no entries")
+
+
+def test_a_truncated_zip_is_reported_as_damaged(bundle, tmp_path):
+    data = bundle.read_bytes()
+    (tmp_path / "ptdsite.zip").write_bytes(data[:len(data) * 2 // 3])
+    refused(tmp_path / "ptdsite.zip", "truncated", "re-download", "regenerate")
+
+
+def test_a_zip_with_a_corrupt_entry_is_reported_as_damaged(bundle, tmp_path):
+    path = tmp_path / "ptdsite.zip"
+    path.write_bytes(bundle.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(SITE + "/db.sqlite3")
+    assert info.compress_size > 200
+    with open(path, "r+b") as handle:
+        handle.seek(info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + info.compress_size // 2)
+        handle.write(b"\xde\xad\xbe\xef" * 8)
+    refused(path, "damaged", SITE + "/db.sqlite3", "re-download", "regenerate")
+
+
+def test_a_yaml_error_in_the_compose_file_keeps_its_line_and_column(bundle, tmp_path):
+    import yaml  # pylint: disable=import-outside-toplevel
+    broken = "version: '3'\nservices:\n  web:\n    build: .\n    ports: [\"80:80\"\n  proxy: {}\n"
+    with pytest.raises(yaml.MarkedYAMLError) as error:
+        yaml.safe_load(broken)
+    mark = error.value.problem_mark
+    path = copy_zip(bundle, tmp_path / "ptdsite.zip",
+                    edit=lambda name, data: broken.encode() if name.endswith("/docker-compose.yml") else data)
+    refused(path, "docker-compose.yml", "line %d, column %d" % (mark.line + 1, mark.column + 1))
+
+
+ODD_COMPOSE = {
+    "service-is-a-string": "services:\n  web: oops\n  proxy:\n    ports: ['80:80']\n",
+    "services-is-a-list": "services:\n  - web\n  - proxy\n",
+    "build-is-a-number": "services:\n  web:\n    build: 5\n  proxy:\n    ports: ['80:80']\n",
+    "volumes-is-a-string": "services:\n  web:\n    volumes: .:/code\n  proxy:\n    ports: ['80:80']\n",
+    "volume-is-a-number": "services:\n  web:\n    volumes: [5]\n  proxy:\n    ports: ['80:80']\n",
+    "not-utf-8": b"services:\n  web: {image: '\xff'}\n",
+    "a-yaml-tag": "services: !reset\n  web: {}\n",
+}
+
+
+@pytest.mark.parametrize("compose", list(ODD_COMPOSE.values()), ids=list(ODD_COMPOSE))
+def test_odd_compose_files_are_refused_without_a_traceback(bundle, tmp_path, compose):
+    data = compose if isinstance(compose, bytes) else compose.encode()
+    path = copy_zip(bundle, tmp_path / "ptdsite.zip", edit=lambda name, old: data if name.endswith("/docker-compose.yml") else old)
+    refused(path, "docker-compose.yml")
+
+
+@pytest.mark.parametrize("name, text", [("core/models.py", "x = 1" + " + 1" * 50000 + "\n"),
+                                        ("core/models.py", "x = " + "-" * 100000 + "1\n"),
+                                        (SITE + "/settings.py", "ALLOWED_HOSTS = ['ptd.example.test']\n\0\n")],
+                         ids=["deep-models", "huge-models", "nul-settings"])
+def test_python_files_that_do_not_parse_give_a_message_not_a_traceback(bundle, tmp_path, name, text):
+    path = copy_zip(bundle, tmp_path / "ptdsite.zip",
+                    edit=lambda entry, old: text.encode() if entry == SITE + "/" + name else old)
+    proc = run_check(path)
+    assert "Traceback" not in proc.stderr
+    if proc.returncode != 0:
+        assert proc.returncode == 1 and name in proc.stderr
