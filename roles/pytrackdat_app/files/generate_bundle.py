@@ -6,8 +6,12 @@ answers.json (read on stdin, never from the command line): {"username": ..., "em
 
 - installs ``pytrackdat==VERSION`` in VENV_DIR once (pip honours PIP_INDEX_URL / PIP_FIND_LINKS / PIP_NO_INDEX, so a
   wheelhouse works offline);
-- runs ``ptd-generate`` as a user would, answering its prompts on stdin (production build: yes; the site URL; the
-  admin account), in a new session without a terminal so that getpass reads the pipe;
+- checks the admin password by PyTrackDat's own rules (8+ characters, not in the generator's list of common
+  passwords), then runs ``ptd-generate`` as a user would, answering its prompts on stdin (production build: yes;
+  the site URL; the admin account), in a new session without a terminal so that getpass reads the pipe. The
+  generator is given a random one-time password, never the real one: PyTrackDat hands the password to a shell
+  script as a command-line argument, visible to every local user in ``ps``. The deploy sets the real password on
+  the server afterwards (pytrackdat_app's admin step, over stdin);
 - works in a private temporary folder (mode 0700; the generator leaves ~120 MB there) that is always removed;
 - writes OUT_ZIP (mode 0600: it holds the site's SECRET_KEY) and prints a JSON summary.
 
@@ -18,6 +22,7 @@ PyTrackDat's own message and what to fix on stderr.
 import json
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -66,6 +71,31 @@ def ensure_generator(venv, version):
     return bin_dir
 
 
+# Runs in the generator's venv: PyTrackDat's own password rules and list (pytrackdat/generation.py, main()).
+PASSWORD_RULES = r"""
+import gzip, os, sys, pytrackdat
+password = sys.stdin.read()
+common = ["password", "123456", "12345678"]
+try:
+    with gzip.open(os.path.join(os.path.dirname(pytrackdat.__file__), "common-passwords.txt.gz")) as handle:
+        common = {p.strip() for p in handle.read().decode().splitlines() if len(p.strip()) >= 8}
+except OSError:
+    pass
+if len(password.strip()) < 8:
+    print("Please enter a secure password (8 or more characters).")
+elif password.lower().strip() in common:
+    print("Please enter in a less commonly-used password (8 or more characters).")
+"""
+
+
+def check_password(bin_dir, password):
+    proc = subprocess.run([os.path.join(bin_dir, "python"), "-c", PASSWORD_RULES], input=password.encode(),
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
+    said = proc.stdout.decode(errors="replace").strip()
+    if proc.returncode != 0 or said:
+        fail(explain(said or "Error: could not check the password"))
+
+
 def explain(output):
     """The generator's last meaningful line and the known fix, from its output."""
     lines = [line.strip() for line in output.splitlines() if line.strip() and not line.startswith(("Traceback", "  File "))]
@@ -100,17 +130,19 @@ def main():
         fail("Set pytrackdat_app_admin_username: PyTrackDat needs an admin account name.")
 
     bin_dir = ensure_generator(venv, version)
+    check_password(bin_dir, password)
+    one_time = secrets.token_urlsafe(24)
     started = time.monotonic()
     work = tempfile.mkdtemp(prefix="ptd-generate-")  # mode 0700
     try:
         shutil.copyfile(design, os.path.join(work, "design.csv"))
-        prompts = "\n".join(["y", domain, username, email, password, password]) + "\n"
+        prompts = "\n".join(["y", domain, username, email, one_time, one_time]) + "\n"
         env = dict(os.environ, PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""), PYTHONDONTWRITEBYTECODE="1")
         env.pop("VIRTUAL_ENV", None)
         proc = subprocess.run([os.path.join(bin_dir, "ptd-generate"), "design.csv", site], cwd=work, env=env,
                               input=prompts.encode(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               start_new_session=True, check=False, timeout=1800)
-        output = proc.stdout.decode(errors="replace").replace(password, "********") if password else proc.stdout.decode(errors="replace")
+        output = proc.stdout.decode(errors="replace").replace(one_time, "********")
         produced = os.path.join(work, site + ".zip")
         if proc.returncode != 0 or not os.path.isfile(produced):
             fail(explain(output))

@@ -3,6 +3,8 @@
 Usage: install_release.py BUNDLE SITE SITE_DIR UID GID
 
 - unpacks <SITE>/ from BUNDLE into SITE_DIR/app.new (db.sqlite3 and snapshots/ excluded);
+- unpacks the whole bundle as generated into SITE_DIR/source (root only, 0700): the build context of the bundle's own
+  Dockerfile, whose `ADD db.sqlite3` (PyTrackDat 0.2.1) then reads the bundle's fresh database, never the live one;
 - on the first deploy only, seeds SITE_DIR/data/db.sqlite3 and data/snapshots/ from the bundle;
 - points app/db.sqlite3 and app/snapshots at ../data/ with relative links (valid on the host and inside the
   container, where the override mounts SITE_DIR/data at /data and app/ at /code);
@@ -35,10 +37,35 @@ def safe_target(base, rel):
     return target
 
 
+def extract(archive, info, target):
+    if info.filename.endswith("/"):
+        os.makedirs(target, exist_ok=True)
+        return
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    with archive.open(info) as src, open(target, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    os.chmod(target, 0o755 if (info.external_attr >> 16) & 0o111 else 0o644)
+
+
+def swap_in(new, current):
+    """Replace the folder `current` by `new` (two renames; the old one is removed afterwards)."""
+    if os.path.isdir(current):
+        old = current + ".old"
+        shutil.rmtree(old, ignore_errors=True)
+        os.rename(current, old)
+        os.rename(new, current)
+        shutil.rmtree(old)
+    else:
+        os.rename(new, current)
+
+
 def main():
     bundle, site, site_dir, uid, gid = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
     app, new, data = (os.path.join(site_dir, n) for n in ("app", "app.new", "data"))
-    shutil.rmtree(new, ignore_errors=True)
+    source, source_new = os.path.join(site_dir, "source"), os.path.join(site_dir, "source.new")
+    for folder in (new, source_new):
+        shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(source_new, mode=0o700)
     os.makedirs(os.path.join(data, "snapshots"), exist_ok=True)
     seeded = not os.path.exists(os.path.join(data, "db.sqlite3"))
     with zipfile.ZipFile(bundle) as archive:
@@ -50,34 +77,20 @@ def main():
             rel = name[len(site) + 1:]
             if not rel:
                 continue
-            top = rel.split("/")[0]
-            if top in DATA_NAMES:
-                if not seeded:
-                    continue
-                target = safe_target(data, rel)
+            extract(archive, info, safe_target(source_new, rel))
+            if rel.split("/")[0] in DATA_NAMES:
+                if seeded:
+                    extract(archive, info, safe_target(data, rel))
             else:
-                target = safe_target(new, rel)
-            if name.endswith("/"):
-                os.makedirs(target, exist_ok=True)
-                continue
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            with archive.open(info) as src, open(target, "wb") as dst:
-                shutil.copyfileobj(src, dst)
-            os.chmod(target, 0o755 if mode & 0o111 else 0o644)
+                extract(archive, info, safe_target(new, rel))
     os.makedirs(new, exist_ok=True)
     for name in DATA_NAMES:
         os.symlink(os.path.join("..", "data", name), os.path.join(new, name))
     chown_tree(new, uid, gid)
     chown_tree(data, uid, gid)
     os.chmod(data, 0o770)
-    if os.path.isdir(app):
-        old = os.path.join(site_dir, "app.old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.rename(app, old)
-        os.rename(new, app)
-        shutil.rmtree(old)
-    else:
-        os.rename(new, app)
+    swap_in(new, app)
+    swap_in(source_new, source)
     print(json.dumps({"changed": True, "seeded_data": seeded, "app_dir": app, "data_dir": data}))
 
 
