@@ -275,7 +275,8 @@ def carry_over(opts):
     if mismatched:
         raise DesignError("row counts differ in the new database (table: exported, imported): %s" % mismatched)
     result = {"image": image, "exported": exported["exported"], "imported": imported["imported"], "order": imported["order"],
-              "new_db": new_db, "core_counts": counts, "installed": False}
+              "new_db": new_db, "core_counts": counts, "installed": False,
+              "empty_text_fields": imported.get("empty_text_fields", [])}
     if opts.install:
         staged = opts.db + ".ptd-new"
         shutil.copy2(new_db, staged)

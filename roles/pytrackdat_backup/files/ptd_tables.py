@@ -12,7 +12,11 @@ import: with PTD_TABLES_RESET=1 first drops the database's core_* tables and cor
         `migrate` (the new design's tables are created; users, sessions and admin history are kept), then loads the
         CSVs in foreign-key order mapping columns by field name, in one transaction, and checks that every table
         has exactly the exported row count. Refuses (nothing imported) when a table with rows or a column holding
-        data has no place in the new design, or a new required field has no default.
+        data has no place in the new design, or a new required field has no default. A new text field (CharField,
+        TextField: PyTrackDat writes them without null=True or a default, even for a "nullable" design field) gets
+        the empty string in the old rows, the value PyTrackDat's own CSV import and Django's admin store for "no
+        text". Row timestamps (PyTrackDat's pdt_created_at / pdt_modified_at, auto_now_add / auto_now) keep their
+        exported values instead of becoming the time of the import.
 Writes result.json into PTD_TABLES_DIR and exits non-zero on any error.
 """
 
@@ -96,6 +100,39 @@ def _read_rows(path):
         return header, list(reader)
 
 
+def _empty_string_field(field):
+    """A string field whose "no value" is '' (Django's get_default() gives '' to a new row that does not set it).
+    Not for unique fields: two old rows with '' would collide."""
+    return field.empty_strings_allowed and not field.unique and not field.is_relation
+
+
+def _new_text_fields(work):
+    """The new text fields the old rows got '' in."""
+    return sorted("%s.%s" % (model._meta.model_name, f.name) for model, header, rows in work if rows
+                  for f in model._meta.concrete_fields if f.name not in header and _empty_string_field(f)
+                  and not f.null and not f.has_default())
+
+
+class _KeptTimestamps:
+    """Switch off auto_now / auto_now_add on the models' fields while importing, so the exported creation and
+    modification times are stored as they were (Django's pre_save would overwrite them with the current time).
+    Only for fields the export has: a timestamp field new in this design still gets the current time."""
+
+    def __init__(self, work):
+        self.saved = [(f, f.auto_now, f.auto_now_add) for model, header, _rows in work for f in model._meta.concrete_fields
+                      if f.name in header and (getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))]
+
+    def __enter__(self):
+        for field, _now, _add in self.saved:
+            field.auto_now = field.auto_now_add = False
+        return self
+
+    def __exit__(self, *exc):
+        for field, now, add in self.saved:
+            field.auto_now, field.auto_now_add = now, add
+        return False
+
+
 def plan(directory, manifest):
     """Check that every exported row and value has a place in the new design. Returns [(model, header, rows)]."""
     new_models = {m._meta.model_name: m for m in core_models()}
@@ -112,7 +149,8 @@ def plan(directory, manifest):
             if column not in fields and any(row[index] != NULL and row[index] != "" for row in rows):
                 problems.append("column %s.%s holds data but the new design has no field %s" % (name, column, column))
         for field in fields.values():
-            if field.name not in header and rows and not field.null and not field.has_default() and not field.primary_key:
+            if field.name not in header and rows and not field.null and not field.has_default() and not field.primary_key \
+                    and not _empty_string_field(field):
                 problems.append("new field %s.%s is required and has no default: the old rows have no value for it" % (name, field.name))
         work.append((model, header, rows))
     if problems:
@@ -128,7 +166,7 @@ def import_(directory, reset):
     work = plan(directory, manifest)
     order = [m._meta.model_name for m in fk_order([w[0] for w in work])]
     work.sort(key=lambda w: order.index(w[0]._meta.model_name))
-    with transaction.atomic():
+    with transaction.atomic(), _KeptTimestamps(work):
         for model, header, rows in work:
             if model._default_manager.exists():
                 raise TablesError("table %s of the new database is not empty: refusing to import over data" % model._meta.db_table)
@@ -150,7 +188,7 @@ def import_(directory, reset):
         expected = {name: count for name, count in manifest["counts"].items() if name in counts}
         if counts != expected:
             raise TablesError("row counts differ after the import: expected %s, got %s" % (expected, counts))
-    return {"imported": counts, "expected": manifest["counts"], "order": order}
+    return {"imported": counts, "expected": manifest["counts"], "order": order, "empty_text_fields": _new_text_fields(work)}
 
 
 def run():
