@@ -80,7 +80,7 @@ def test_the_release_drops_only_the_virtualenv_and_compiled_python_and_is_determ
 
 
 def test_install_keeps_the_bundle_as_generated_in_source_and_never_lets_it_touch_live_data(bundles, tmp_path):
-    site_dir, uid, gid = tmp_path / SITE, os.getuid(), os.getgid()
+    site_dir, uid, gid = tmp_path / SITE, 1000, 2000
 
     def install(bundle):
         release = tmp_path / (bundle.parent.name + ".zip")
@@ -96,6 +96,9 @@ def test_install_keeps_the_bundle_as_generated_in_source_and_never_lets_it_touch
     assert tree(site_dir / "app") == {n: d for n, d in generated.items() if n.split("/")[0] not in ("db.sqlite3", "snapshots")}
     assert os.readlink(site_dir / "app" / "db.sqlite3") == "../data/db.sqlite3"
     assert (os.stat(site_dir / "source").st_mode & 0o777) == 0o700
+    settings = os.stat(site_dir / "app" / SITE / "settings.py")
+    assert (settings.st_uid, settings.st_gid, settings.st_mode & 0o777) == (0, gid, 0o640), "the SECRET_KEY must not be world-readable"
+    assert (os.stat(site_dir / "app").st_mode & 0o777) == 0o750 and (os.stat(site_dir / "app" / "manage.py").st_mode & 0o777) == 0o750
     # the live database changes; a new release replaces code and source, never data/
     (site_dir / "data" / "db.sqlite3").write_bytes(b"live data")
     release = install(bundles["v2-code"])

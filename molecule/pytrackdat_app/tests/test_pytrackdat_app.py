@@ -194,8 +194,13 @@ def test_the_release_shipped_is_small(host):
 def test_code_and_data_are_apart_and_owned_by_uwsgi(host):
     assert host.file(SITE_DIR + "/app/db.sqlite3").linked_to == SITE_DIR + "/data/db.sqlite3"
     assert host.file(SITE_DIR + "/app/snapshots").linked_to == SITE_DIR + "/data/snapshots"
-    for path in ("/data", "/data/db.sqlite3", "/data/snapshots", "/app/manage.py"):
+    for path in ("/data", "/data/db.sqlite3", "/data/snapshots", "/app/static"):
         assert (host.file(SITE_DIR + path).uid, host.file(SITE_DIR + path).gid) == (1000, 2000), path
+    # code is root's, readable by uWSGI's group only: settings.py holds the SECRET_KEY
+    for path, mode in (("/app", 0o750), ("/app/manage.py", 0o750), ("/app/%s/settings.py" % SITE, 0o640)):
+        code = host.file(SITE_DIR + path)
+        assert (code.uid, code.gid, code.mode) == (0, 2000, mode), path
+    assert host.run("runuser -u nobody -- cat %s/app/%s/settings.py", SITE_DIR, SITE).rc != 0
     source = host.file(SITE_DIR + "/source")
     assert (source.uid, source.mode) == (0, 0o700)
     state = json.loads(host.file(SITE_DIR + "/deploy-state.json").content_string)

@@ -8,7 +8,11 @@ Usage: install_release.py BUNDLE SITE SITE_DIR UID GID
 - on the first deploy only, seeds SITE_DIR/data/db.sqlite3 and data/snapshots/ from the bundle;
 - points app/db.sqlite3 and app/snapshots at ../data/ with relative links (valid on the host and inside the
   container, where the override mounts SITE_DIR/data at /data and app/ at /code);
-- chowns code and data to UID:GID, then swaps app.new into place.
+- code belongs to root with group GID, not world-readable (settings.py holds the site's SECRET_KEY): folders 0750,
+  files 0640 (0750 when executable), so uWSGI (UID:GID) reads it through its group but cannot change it, and a login
+  user that happens to have UID on the host owns none of it; only app/static (collectstatic's output) is UID's;
+- data belongs to UID:GID (uWSGI writes the database and snapshots), its folder 0770;
+- then swaps app.new and source.new into place.
 The bundle was checked on the control node (one top folder, no absolute paths, '..', links or devices);
 members are still re-checked here. Prints a JSON summary.
 """
@@ -21,6 +25,22 @@ import sys
 import zipfile
 
 DATA_NAMES = ("db.sqlite3", "snapshots")
+
+
+def protect_code(path, gid):
+    """root:GID, 0750 folders, 0640 files (0750 executables); links are chowned, never followed."""
+    os.lchown(path, 0, gid)
+    os.chmod(path, 0o750)
+    for directory, dirs, files in os.walk(path):
+        for name in dirs + files:
+            target = os.path.join(directory, name)
+            os.lchown(target, 0, gid)
+            if os.path.islink(target):
+                continue
+            if name in dirs:
+                os.chmod(target, 0o750)
+            else:
+                os.chmod(target, 0o750 if os.stat(target).st_mode & 0o111 else 0o640)
 
 
 def chown_tree(path, uid, gid):
@@ -86,7 +106,10 @@ def main():
     os.makedirs(new, exist_ok=True)
     for name in DATA_NAMES:
         os.symlink(os.path.join("..", "data", name), os.path.join(new, name))
-    chown_tree(new, uid, gid)
+    protect_code(new, gid)
+    os.makedirs(os.path.join(new, "static"), exist_ok=True)
+    chown_tree(os.path.join(new, "static"), uid, gid)
+    os.chmod(os.path.join(new, "static"), 0o755)
     chown_tree(data, uid, gid)
     os.chmod(data, 0o770)
     swap_in(new, app)
