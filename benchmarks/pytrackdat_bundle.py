@@ -63,8 +63,8 @@ def runtime_context(work: Path, release: Path, wheels: Path) -> Path:
 
 
 def build_times(tag: str, context: Path) -> tuple[float, float]:
-    cold = [timed(["docker", "build", "-q", "--no-cache", "-t", tag, str(context)]) for _ in range(REPEAT)]
-    warm = [timed(["docker", "build", "-q", "-t", tag, str(context)]) for _ in range(REPEAT)]
+    cold = [timed(["docker", "build", "-q", "--no-cache", "-t", tag, str(context)]) for _run in range(REPEAT)]
+    warm = [timed(["docker", "build", "-q", "-t", tag, str(context)]) for _run in range(REPEAT)]
     return median(cold), median(warm)
 
 

@@ -143,10 +143,10 @@ class DropletRunner(object):
         listed = self.client.list_all("droplets", "droplets", {"name": name})
         matches = [d for d in listed if d.get("name") == name]
         if len(matches) > 1:
+            listed = ", ".join("%s (%s)" % (d.get("id"), _region(d)) for d in matches)
             self.fail("%d droplets are named %r (ids %s); names are not unique in DigitalOcean and this module does "
                       "not guess which one is meant, whatever the region. Delete or rename the extra droplets so that "
-                      "one is left." % (len(matches), name, ", ".join("%s (%s)" % (d.get("id"), _region(d))
-                                                                       for d in matches)))
+                      "one is left." % (len(matches), name, listed))
         return matches[0] if matches else None
 
     def size_disk(self, slug):
