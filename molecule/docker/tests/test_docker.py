@@ -2,7 +2,9 @@
 
 import base64
 import json
+import os
 import shlex
+import subprocess
 
 import pytest
 
@@ -133,3 +135,149 @@ def test_ip_forwarding_is_on_and_stays_on_after_boot(host):
     assignments = [line.split("=", 1)[1].strip() for line in boot_config.splitlines()
                    if line.replace(" ", "").startswith(("net.ipv4.ip_forward=", "net/ipv4/ip_forward="))]
     assert assignments == ["0", "1"]
+
+
+# --- Docker's firewall bypass (security audit, item 3) ------------------------------------------------------------
+# A neighbour on the test host's own network (a throwaway container next to it on this machine's Docker) routes the
+# nested Docker's bridge subnet through the test host, as a machine on a campus LAN can. It must not reach the
+# nested containers, although one publishes on 127.0.0.1 only; ssh on the host stays reachable; the containers still
+# connect out. Traffic goes only to the test host and the project's own containers; every probe has a timeout.
+FIREWALL = "/usr/local/sbin/ptd-docker-firewall"
+FW_NETWORK = "ptd-fw-test"
+FW_WEB = "ptd-fw-web"        # publishes 127.0.0.1:8081 only
+FW_PUBLIC = "ptd-fw-public"  # publishes on all addresses: one port listed as exposed, one not
+LOOPBACK_PORT = 8081    # published on 127.0.0.1 only, like the app's proxy
+EXPOSED_PORT = 18443    # published on all addresses and listed in docker_container_firewall_exposed_ports
+UNLISTED_PORT = 18082   # published on all addresses, not listed
+NEIGHBOUR_PORT = 18090  # the neighbour's own HTTP server, for the containers' outbound check
+
+
+def outer_docker(*args, check=True, timeout=120):
+    """Run the docker CLI of this machine (the engine the Molecule test host runs on)."""
+    proc = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout, check=False)
+    if check:
+        assert proc.returncode == 0, "docker %s: rc=%s\n%s%s" % (" ".join(args), proc.returncode, proc.stdout, proc.stderr)
+    return proc
+
+
+@pytest.fixture(scope="module")
+def firewall_lab(host, app_image):
+    """A nested container publishing 127.0.0.1:8081 (and two ports on all addresses), and a neighbour routing to it."""
+    host.run("docker rm -f %s %s" % (FW_WEB, FW_PUBLIC))
+    host.run("docker network rm %s" % FW_NETWORK)
+    host.check_output("docker network create %s" % FW_NETWORK)
+    serve = "%s python3 -m http.server 8000 --directory /srv/www" % app_image
+    host.check_output("docker run -d --name %s --network %s -p 127.0.0.1:%d:8000 %s" % (FW_WEB, FW_NETWORK, LOOPBACK_PORT,
+                                                                                       serve))
+    host.check_output("docker run -d --name %s --network %s -p %d:8000 -p %d:8000 %s" % (FW_PUBLIC, FW_NETWORK, EXPOSED_PORT,
+                                                                                        UNLISTED_PORT, serve))
+    address = "docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' %s"
+    web_ip = host.check_output(address % FW_WEB)
+    public_ip = host.check_output(address % FW_PUBLIC)
+    subnet = host.check_output("docker network inspect -f '{{range .IPAM.Config}}{{.Subnet}}{{end}}' %s" % FW_NETWORK)
+    host_ip = host.check_output("ip -4 -o addr show dev eth0").split()[3].split("/")[0]
+    # Wait (bounded) until the server answers on the host's loopback port.
+    host.check_output("curl -fsS --retry 20 --retry-connrefused --retry-delay 1 --max-time 30 -o /dev/null "
+                      "http://127.0.0.1:%d/hello.txt" % LOOPBACK_PORT)
+
+    neighbour = "ptd-docker-fw-neighbour-%d" % os.getpid()
+    image = "local/debian-systemd:%s" % os.environ.get("MOLECULE_DISTRO", "13")
+    outer_docker("run", "-d", "--rm", "--name", neighbour, "--cap-add", "NET_ADMIN", "--network", "bridge",
+                 "--entrypoint", "/usr/bin/python3", image, "-m", "http.server", str(NEIGHBOUR_PORT), "--directory", "/etc")
+    try:
+        outer_docker("exec", neighbour, "ip", "route", "add", subnet, "via", host_ip)
+        neighbour_ip = outer_docker("inspect", "-f", "{{.NetworkSettings.IPAddress}}", neighbour).stdout.strip()
+        yield {"neighbour": neighbour, "neighbour_ip": neighbour_ip, "web_ip": web_ip, "public_ip": public_ip, "host_ip": host_ip,
+               "subnet": subnet}
+    finally:
+        outer_docker("rm", "-f", neighbour, check=False)
+        host.run("docker rm -f %s %s" % (FW_WEB, FW_PUBLIC))
+        host.run("docker network rm %s" % FW_NETWORK)
+
+
+def neighbour_http(lab, address, port):
+    """Whether the neighbour gets the test page from address:port (one bounded attempt)."""
+    proc = outer_docker("exec", lab["neighbour"], "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                        "--connect-timeout", "3", "--max-time", "5", "http://%s:%d/hello.txt" % (address, port),
+                        check=False, timeout=30)
+    return proc.stdout.strip() == "200"
+
+
+def neighbour_tcp(lab, address, port):
+    proc = outer_docker("exec", lab["neighbour"], "timeout", "5", "bash", "-c", "exec 3<>/dev/tcp/%s/%d" % (address, port),
+                        check=False, timeout=30)
+    return proc.returncode == 0
+
+
+def assert_closed_from_outside(lab):
+    assert not neighbour_http(lab, lab["web_ip"], 8000), (
+        "the neighbour reached the container %s:8000 (published on 127.0.0.1 only) by routing %s through the host"
+        % (lab["web_ip"], lab["subnet"]))
+    assert not neighbour_http(lab, lab["host_ip"], UNLISTED_PORT), "a published port not listed as exposed is reachable"
+    assert not neighbour_http(lab, lab["public_ip"], 8000), "the exposed container's own address is reachable"
+    assert neighbour_http(lab, lab["host_ip"], EXPOSED_PORT), "the port listed in docker_container_firewall_exposed_ports is closed"
+    assert neighbour_tcp(lab, lab["host_ip"], 22), "ssh on the host is no longer reachable"
+
+
+def test_without_the_rules_a_neighbour_reaches_a_loopback_published_container(host, firewall_lab):
+    """The bypass itself (today's state without the role's rules): proves the probes below can see an open port."""
+    host.run("iptables -w 10 -D DOCKER-USER -j PTD-DOCKER-USER")
+    try:
+        assert neighbour_http(firewall_lab, firewall_lab["web_ip"], 8000)
+        assert neighbour_http(firewall_lab, firewall_lab["host_ip"], UNLISTED_PORT)
+    finally:
+        if host.file(FIREWALL).exists:
+            host.check_output("%s apply" % FIREWALL)
+
+
+def test_a_neighbour_cannot_reach_containers_past_the_host(host, firewall_lab):
+    assert_closed_from_outside(firewall_lab)
+    # What the site's Caddy uses still works: the loopback-published port, from the host.
+    assert host.check_output("curl -fsS --max-time 5 http://127.0.0.1:%d/hello.txt" % LOOPBACK_PORT) == "hello from web"
+
+
+def test_containers_still_connect_out_and_to_each_other(host, firewall_lab, app_image):
+    fetch = "import urllib.request, sys; print(urllib.request.urlopen(sys.argv[1], timeout=5).status)"
+    out = host.check_output("docker run --rm --network %s %s python3 -c %s http://%s:%d/hostname" % (
+        FW_NETWORK, app_image, shlex.quote(fetch), firewall_lab["neighbour_ip"], NEIGHBOUR_PORT))
+    assert out.strip() == "200", "a container cannot connect out (to the neighbour): %s" % out
+    out = host.check_output("docker run --rm --network %s %s python3 -c %s http://%s:8000/hello.txt" % (
+        FW_NETWORK, app_image, shlex.quote(fetch), FW_WEB))
+    assert out.strip() == "200", "a container cannot reach another one by name: %s" % out
+
+
+def test_the_rules_are_idempotent_and_survive_a_docker_restart_and_a_reboot(host, firewall_lab):
+    rules = host.check_output("iptables -w 10 -S PTD-DOCKER-USER")
+    assert "-j DROP" in rules
+    assert host.check_output("iptables -w 10 -S DOCKER-USER").splitlines()[1] == "-A DOCKER-USER -j PTD-DOCKER-USER"
+    assert host.check_output("%s apply" % FIREWALL) == "unchanged"
+    assert host.run("%s check" % FIREWALL).rc == 0
+
+    host.check_output("systemctl restart docker")
+    assert host.check_output("iptables -w 10 -S PTD-DOCKER-USER") == rules
+    assert host.check_output("iptables -w 10 -S DOCKER-USER").splitlines()[1] == "-A DOCKER-USER -j PTD-DOCKER-USER"
+    assert_closed_from_outside(firewall_lab)
+
+    # A reboot starts with empty tables: take the chains away, then start Docker as systemd does at boot.
+    host.check_output("%s remove && iptables -w 10 -D FORWARD -j DOCKER-USER && iptables -w 10 -F DOCKER-USER "
+                      "&& iptables -w 10 -X DOCKER-USER" % FIREWALL)
+    host.check_output("systemctl restart docker")
+    assert host.check_output("iptables -w 10 -S PTD-DOCKER-USER") == rules
+    assert host.run("%s check" % FIREWALL).rc == 0
+    assert_closed_from_outside(firewall_lab)
+
+
+def test_the_script_works_with_iptables_legacy_too(host):
+    """Debian 12 hosts may use the legacy backend; the script compares rules as iptables prints them."""
+    if host.run("iptables-legacy -w 10 -S FORWARD").rc != 0:
+        pytest.skip("iptables-legacy does not work in this test host's kernel")
+    legacy = "PTD_IPTABLES=iptables-legacy %s " % FIREWALL
+    try:
+        assert host.check_output(legacy + "apply") == "changed"
+        assert host.check_output(legacy + "apply") == "unchanged"
+        assert host.run(legacy + "check").rc == 0
+        assert "-A PTD-DOCKER-USER -o br-+ -j DROP" in host.check_output("iptables-legacy -w 10 -S PTD-DOCKER-USER")
+        host.check_output(legacy + "remove")
+        assert host.run("iptables-legacy -w 10 -S PTD-DOCKER-USER").rc != 0
+    finally:
+        host.run(legacy + "remove; iptables-legacy -w 10 -D FORWARD -j DOCKER-USER; iptables-legacy -w 10 -X DOCKER-USER")
