@@ -5,50 +5,23 @@ import hashlib
 import os
 import stat
 import subprocess
-import sys
-import time
-import uuid
 
 import pytest
 
+from ..systemd_host import PROJECT, boot, docker, run_playbook
 from .conftest import make_site_db
 
 pytestmark = pytest.mark.docker
-PROJECT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-IMAGE = "local/debian-systemd:13"
 HOST = "ptdhost"
 SITE_DIR = "/opt/pytrackdat/demo"
-SYSTEMD_FLAGS = ["--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN", "--security-opt", "seccomp=unconfined",
-                 "--security-opt", "apparmor=unconfined", "--cgroupns=host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw",
-                 "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp"]
-
-
-def _docker(*args, timeout=60):
-    return subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout, check=False)
+_docker = docker
 
 
 @pytest.fixture
 def server(tmp_path):
-    """A systemd container holding one PyTrackDat site (a small SQLite database); removed afterwards.
-    Fails (never skips) without an engine or the image, like the other docker tests."""
+    """A systemd container holding one PyTrackDat site (a small SQLite database); removed afterwards."""
+    name = boot("ptd-unit-backup-", HOST)
     try:
-        if _docker("info", "--format", "{{.ServerVersion}}").returncode != 0:
-            pytest.fail("no Docker engine answers: start dockerd, then run `make images`")
-    except FileNotFoundError:
-        pytest.fail("the docker CLI is missing: this test needs a Docker engine (see docs/DEVELOPING.md)")
-    if _docker("image", "inspect", IMAGE).returncode != 0:
-        pytest.fail(f"the image {IMAGE} is missing: run `make images`")
-    name = "ptd-unit-backup-" + uuid.uuid4().hex[:10]
-    started = _docker("run", "-d", "--name", name, "--hostname", HOST, *SYSTEMD_FLAGS, IMAGE, "/lib/systemd/systemd")
-    assert started.returncode == 0, started.stderr
-    try:
-        deadline = time.monotonic() + 180
-        while True:  # systemctl answers once systemd's private socket exists, then --wait blocks until boot ends
-            booted = _docker("exec", name, "systemctl", "is-system-running", "--wait", timeout=180)
-            if booted.stdout.strip() or time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
-        assert booted.stdout.strip() in ("running", "degraded"), booted.stdout + booted.stderr
         db = tmp_path / "db.sqlite3"
         make_site_db(str(db))
         assert _docker("exec", name, "mkdir", "-p", SITE_DIR + "/data/snapshots").returncode == 0
@@ -60,27 +33,7 @@ def server(tmp_path):
 
 
 def _run_backup_playbook(container, workdir, *extra_vars):
-    inventory = workdir / "inventory.yml"
-    inventory.write_text(
-        "pytrackdat:\n"
-        "  hosts:\n"
-        "    %s:\n"
-        "      ansible_connection: community.docker.docker\n"
-        "      ansible_host: %s\n"
-        "      ansible_python_interpreter: /usr/bin/python3\n"
-        "  vars:\n"
-        "    server_setup_user: root\n" % (HOST, container), encoding="utf-8")
-    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
-               ANSIBLE_CONFIG=os.path.join(PROJECT, "ansible.cfg"),
-               ANSIBLE_COLLECTIONS_PATH=os.path.join(PROJECT, ".collections"),
-               ANSIBLE_LOCAL_TEMP=str(workdir / ".ansible-tmp"), ANSIBLE_NOCOLOR="1")
-    # The operator's usual umask: the role, not the umask, must keep the copy private.
-    cmd = ["ansible-playbook", "-i", str(inventory), os.path.join(PROJECT, "playbooks", "backup.yml")]
-    for item in extra_vars:
-        cmd += ["-e", item]
-    proc = subprocess.run(cmd, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, timeout=900, check=False, preexec_fn=lambda: os.umask(0o022))
-    return proc.returncode, proc.stdout
+    return run_playbook(container, HOST, workdir, "backup.yml", *extra_vars)
 
 
 def test_backup_playbook_fetches_a_private_copy_into_backups_host(server, tmp_path):

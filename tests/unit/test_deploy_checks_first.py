@@ -1,0 +1,54 @@
+"""playbooks/deploy.yml checks every input of every role it runs before the first change on the server: a wrong
+variable of pytrackdat_app or pytrackdat_backup stops it with the variable named, and the server is as before
+(nothing copied, no backup, no site folder)."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from .systemd_host import PROJECT, boot, docker, run_playbook
+
+pytestmark = pytest.mark.docker
+HOST = "ptdhost"
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    out = tmp_path_factory.mktemp("real")
+    proc = subprocess.run([sys.executable, PROJECT + "/tests/fixtures/pytrackdat/make_real_bundles.py", "--out", str(out),
+                           "--variants", "v1"], capture_output=True, text=True, timeout=900, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.splitlines()[-1])["v1"]
+
+
+@pytest.fixture(scope="module")
+def server():
+    name = boot("ptd-unit-deploy-", HOST)
+    try:
+        yield name
+    finally:
+        docker("rm", "-f", "-v", name)
+
+
+def server_state(server):
+    """Everything a deploy would change first: its folders, the backup tool, packages."""
+    listing = docker("exec", server, "sh", "-c", "ls -a /opt /var/backups /var/lib /etc /usr/local/sbin; find /var/lib/pytrackdat-backup 2>/dev/null; dpkg -l | wc -l")
+    return listing.stdout
+
+
+@pytest.mark.parametrize("bad, named", [
+    ("pytrackdat_backup_keep_daily=many", "pytrackdat_backup_keep_daily"),
+    ("pytrackdat_app_runtime=alpine", "pytrackdat_app_runtime"),
+    ("pytrackdat_app_proxy_port=web", "pytrackdat_app_proxy_port"),
+])
+def test_a_wrong_variable_stops_deploy_before_anything_on_the_server_changes(server, bundle, tmp_path, bad, named):
+    before = server_state(server)
+    rc, out = run_playbook(server, HOST, tmp_path, "deploy.yml", "pytrackdat_app_bundle=" + bundle,
+                           "pytrackdat_app_domain=ptd.example.test", "pytrackdat_app_admin_password=Unit-admin-pw-42", bad)
+    assert rc != 0, out[-3000:]
+    assert named in out, out[-3000:]
+    assert "Traceback" not in out
+    assert server_state(server) == before
+    assert docker("exec", server, "test", "-e", "/opt/pytrackdat").returncode != 0, "the deploy wrote /opt/pytrackdat"
