@@ -4,7 +4,7 @@ Measured on this machine, side by side in one run (medians of BENCH_REPEAT runs,
 - generating a bundle from tests/fixtures/pytrackdat/design.csv with PyTrackDat 0.2.1's generator (the role's own
   roles/pytrackdat_app/files/generate_bundle.py; its venv already made), against the cached case (the role reuses a
   bundle whose design and settings did not change: no generation at all);
-- the bytes shipped to the server: the 0.2.1 zip as generated vs the release the role packs (pack_release.py), and
+- the bytes shipped to the server: the 0.2.1 zip as generated vs the release the role packs (check_bundle.py with a release folder), and
   the wheelhouse the debian runtime ships when the server has no PyPI;
 - building the image each runtime builds, cold (--no-cache) and warm (unchanged inputs: what a same-design update
   costs), with this machine's Docker engine: the debian runtime's Dockerfile (roles/pytrackdat_app/templates) on
@@ -81,8 +81,10 @@ def main():
                              work / ("gen-%d.zip" % i), CACHE / "generator-0.2.1", "0.2.1"], input=answers.encode())
                       for i in range(REPEAT)]
         release = work / "release.zip"
-        packed = json.loads(subprocess.run([sys.executable, FILES / "pack_release.py", bundle, SITE, release],
-                                           check=True, capture_output=True, text=True).stdout)
+        packed = json.loads(subprocess.run([sys.executable, FILES / "check_bundle.py", bundle, "ptd.example.test",
+                                            str(1 << 30), "50000", work / "releases"],
+                                           check=True, capture_output=True, text=True).stdout)["release"]
+        shutil.copyfile(packed["path"], release)
         wheel_bytes = sum(w.stat().st_size for w in wheels.glob("*.whl"))
         debian = build_times("ptd-bench/debian-runtime", runtime_context(work, release, wheels))
         source = work / "source"
