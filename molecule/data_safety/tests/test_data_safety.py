@@ -221,9 +221,8 @@ def test_changed_design_without_opt_in_is_refused_and_nothing_changes(host):
     rc, out = converge(bundle("design"))
     assert rc != 0
     # pytrackdat_app's validate (first in the play, as in playbooks/deploy.yml) refuses before anything on the server
-    # changes; the design check with the changed table and field named is pytrackdat_backup's (unit-tested on these
-    # bundles in tests/unit/backup/test_design_update_real.py).
-    assert "models/migrations" in out and "pytrackdat_app_allow_design_change=true" in out, out[-3000:]
+    # changes, naming the changed table and field.
+    assert "table core_pytrackdatsite: fields added notes" in out and "pytrackdat_app_allow_design_change=true" in out, out[-3000:]
     assert "Traceback" not in out
     assert canonical(host) == STATE["records"]
     assert deployed(host, "v2-code") and site_answers(host)

@@ -259,7 +259,7 @@ def test_a_same_design_update_deploys_the_new_code_keeps_the_record_and_builds_n
     ("two-top", "exactly one top folder"),
     ("not-zip", "is not a zip archive"),
     ("other-domain", "does not contain 'ptd.example.test'"),
-    ("design", "models/migrations"),
+    ("design", "table core_pytrackdatsite: fields added notes"),
 ])
 def test_bad_bundle_fails_clearly_and_leaves_the_server_untouched(host, variant, message):
     state_before = host.file(SITE_DIR + "/deploy-state.json").content_string

@@ -448,8 +448,29 @@ def check(path, domain, max_bytes, max_files):
             rel = name[len(site) + 1:]
             if rel.startswith(MODEL_FILES_PREFIXES) and rel.endswith(".py"):
                 models.update(rel.encode() + b"\0" + code_meaning(archive.read(name)) + b"\0")
-    return {"site": site, "sha256": sha256_file(path), "models_sha256": models.hexdigest(), "services": services,
-            "proxy_service": proxy, "builds": build, "allowed_hosts": hosts}
+        design = design_fields(archive.read(site + "/core/models.py")) if site + "/core/models.py" in names else {}
+    return {"site": site, "sha256": sha256_file(path), "models_sha256": models.hexdigest(), "design": design,
+            "services": services, "proxy_service": proxy, "builds": build, "allowed_hosts": hosts}
+
+
+def design_fields(source):
+    """{table: {field: "FieldType"}} from core/models.py, tables named as Django names them (core_<model>): what a
+    user sees of a design change."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    design = {}
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        fields = {}
+        for item in node.body:
+            if (isinstance(item, ast.Assign) and len(item.targets) == 1 and isinstance(item.targets[0], ast.Name)
+                    and isinstance(item.value, ast.Call) and isinstance(item.value.func, ast.Attribute)):
+                fields[item.targets[0].id] = item.value.func.attr
+        design["core_" + node.name.lower()] = fields
+    return design
 
 
 def code_meaning(source):
