@@ -2,11 +2,17 @@
 """Render the measurements of an e2e run (tests/e2e/artifacts/measurements.json) to benchmarks/results/e2e.md.
 
 The numbers are measured by the e2e suite itself (`make e2e`), on the one droplet it reuses:
-- first site.yml run, wall time and per play (timestamps printed before every play);
+- first site.yml run from the design CSV, wall time and per play (timestamps printed before every play);
+- generating the bundle from the design CSV with PyTrackDat's generator (the role's generate task, from
+  profile_tasks): first (installs the generator, then generates), again (new site settings, generator installed),
+  cached (nothing changed: no generation);
+- sizes: the bundle PyTrackDat generated, the release the role packs from it (without the virtualenv), the runtime
+  image archive shipped in control build mode;
 - second site.yml run (nothing to change), wall time - target <= 25 s on one host;
-- a redeploy of a new version of the same design (deploy.yml) while a poller requests /login/ at 10 Hz -
+- a redeploy of the same design regenerated (deploy.yml) while a poller requests /login/ at 10 Hz -
   target <= 2 s of failed requests;
-- the existing-server path's first run.
+- a changed design refused, then carried over (deploy.yml with pytrackdat_app_allow_design_change=true);
+- the existing-server path's first run (a bundle zip PyTrackDat generated).
 Usage: report.py MEASUREMENTS.json [OUT.md]
 """
 
@@ -26,6 +32,22 @@ def verdict(value, target):
     return "met" if value <= target else "NOT met"
 
 
+def seconds(value):
+    return "-" if value is None else f"{value} s"
+
+
+def counts(tables):
+    return ", ".join(f"{table} {n}" for table, n in (tables or {}).items()) or "-"
+
+
+def size(value):
+    if value is None:
+        return "-"
+    if value >= 1 << 20:
+        return f"{value / (1 << 20):.1f} MiB ({value:,} bytes)"
+    return f"{value / 1024:.1f} KiB ({value:,} bytes)"
+
+
 def render(data):
     lines = [
         "# End-to-end timings (make e2e)",
@@ -33,6 +55,7 @@ def render(data):
         f"Measured {data.get('date', '?')} on {platform.node() or 'this machine'} ({platform.machine()}, "
         "2 cores shared with other jobs), emulated droplet = systemd container on 127.0.0.N, nested Docker.",
         f"Load average (1/5/15 min) when the run ended: {data.get('load_average_at_end', 'not recorded')}.",
+        f"Tests in that run: {tests_line(data.get('tests'))}.",
         "",
         "| Measure | Value | Target | |",
         "|---|---|---|---|",
@@ -46,17 +69,48 @@ def render(data):
     lines.append(f"| Failed requests during a same-design redeploy (10 Hz poll of /login/) | "
                  f"{data.get('redeploy_failed_requests', '-')} of {data.get('redeploy_requests', '-')} "
                  f"= {downtime if downtime is not None else '-'} s | <= {DOWNTIME_TARGET_S:.0f} s | {verdict(downtime, DOWNTIME_TARGET_S)} |")
-    lines.append(f"| Redeploy (`deploy.yml`, new bundle) wall time | {data.get('redeploy_seconds', '-')} s | - | |")
-    lines.append(f"| Existing-server path, first `site.yml` run | {data.get('existing_server_first_run_seconds', '-')} s | - | |")
+    lines.append(f"| Redeploy (`deploy.yml`, same design regenerated) wall time | {seconds(data.get('redeploy_seconds'))} | - | |")
+    lines.append(f"| Changed design refused (`deploy.yml`, no opt-in) wall time | {seconds(data.get('design_refused_seconds'))} | - | |")
+    rows = data.get("design_change_rows") or {}
+    lines.append(f"| Changed design carried over (`deploy.yml`, `pytrackdat_app_allow_design_change=true`) wall time | "
+                 f"{seconds(data.get('design_change_seconds'))} | - | |")
+    if rows:
+        lines.append(f"| Rows before -> after the design change | {counts(rows.get('before'))} -> {counts(rows.get('after'))} | 0 lost | "
+                     f"{'met' if rows.get('before') == rows.get('after') else 'NOT met'} |")
+    lines.append(f"| Existing-server path (a generated bundle zip), first `site.yml` run | "
+                 f"{seconds(data.get('existing_server_first_run_seconds'))} | - | |")
+    lines += [
+        "",
+        "## From the design CSV to what the server receives",
+        "",
+        "| Measure | Value |",
+        "|---|---|",
+        f"| Generate the bundle from the CSV, first run (installs PyTrackDat 0.2.1 in its venv, then `ptd-generate`) | "
+        f"{seconds(data.get('generate_first_seconds'))} |",
+        f"| Generate again (new site settings: generator already installed) | {seconds(data.get('generate_again_seconds'))} |",
+        f"| Generate, cached (design and settings unchanged: nothing generated) | {seconds(data.get('generate_cached_seconds'))} |",
+        f"| Bundle PyTrackDat generated (`<site>.zip`, with its virtualenv) | {size(data.get('bundle_bytes'))}, "
+        f"{data.get('bundle_entries', '-')} entries |",
+        f"| Release shipped to the server (packed without the virtualenv and compiled Python) | "
+        f"{size(data.get('release_bytes'))}, {data.get('release_entries', '-')} entries "
+        f"({data.get('release_dropped_entries', '-')} left out) |",
+        f"| Runtime image shipped once (control build mode, `docker save` archive) | {size(data.get('runtime_image_shipped_bytes'))} |",
+    ]
     phases = data.get("first_run_phases") or []
     if phases:
         lines += ["", "## First run, per play", "", "| Play | Seconds |", "|---|---|"]
-        lines += [f"| {name} | {seconds} |" for name, seconds in phases]
+        lines += [f"| {name} | {secs} |" for name, secs in phases]
     recap = data.get("rerun_recap")
     if recap:
         lines += ["", "## Second run recap", "", "```", json.dumps(recap, indent=1), "```"]
     lines += ["", "Per-task timings: the profile_tasks output in tests/e2e/artifacts/*.log of the same run.", ""]
     return "\n".join(lines)
+
+
+def tests_line(tests):
+    if not tests:
+        return "not recorded"
+    return ", ".join(f"{tests.get(k, 0)} {k}" for k in ("passed", "failed", "skipped")) + f" of {tests.get('collected', '?')} collected"
 
 
 def main(argv):
