@@ -66,15 +66,15 @@ bench: venv ## benchmarks: plugins vs community.digitalocean (and the e2e report
 	python benchmarks/run.py
 
 .PHONY: demo
-demo: venv images ## the whole deployment against a local DigitalOcean emulator; prints the site's HTTPS address
-	python -m tests.e2e.demo up
+demo: venv images ## a real PyTrackDat site from a design CSV (DESIGN=path, default the sample) on a local DigitalOcean emulator
+	python -m tests.e2e.demo up $(if $(DESIGN),--design "$(DESIGN)")
 
 .PHONY: demo-destroy
 demo-destroy: venv ## destroy.yml on the demo droplet, then stop the emulator (nothing is left)
 	python -m tests.e2e.demo down
 
 .PHONY: e2e
-e2e: venv images ## site.yml end to end: emulator, Pebble, Chromium, rerun, redeploy, destroy, existing server
+e2e: venv images ## site.yml end to end from a design CSV: emulator, Pebble, Chromium, rerun, redeploys, design change, destroy, existing server
 	pytest -p no:cacheprovider -v tests/e2e $(PYTEST_ARGS)
 
 .PHONY: changelog

@@ -1,11 +1,14 @@
 #!/usr/bin/env python
 """`make demo` / `make demo-destroy`: the whole deployment against a local DigitalOcean emulator.
 
-    python -m tests.e2e.demo up        # emulator + fixture bundle + site.yml, prints the site's address
-    python -m tests.e2e.demo down      # destroy.yml, then stop the emulator (its containers go with it)
+    python -m tests.e2e.demo up [--design CSV]   # emulator + site.yml from a design CSV, prints the site's address
+    python -m tests.e2e.demo down                # destroy.yml, then stop the emulator (its containers go with it)
 
-State lives in .demo/ (emulator URL and pid, SSH key, bundle, inventory, logs). Nothing but loopback and the
-project's own containers is contacted.
+The site is a real PyTrackDat site: the role runs PyTrackDat's own generator (pytrackdat 0.2.1) on the design CSV
+(default: the sample design tests/fixtures/pytrackdat/design.csv, a table of field sites and a table of samples
+collected at them) and deploys what it generates. State lives in .demo/ (emulator URL and pid, SSH key, admin password,
+inventory, generated bundle, logs). Nothing but loopback, the project's own containers and, to install PyTrackDat's
+generator and the site's Python packages on this machine, PyPI is contacted.
 """
 
 from __future__ import annotations
@@ -19,8 +22,12 @@ from tests.e2e import harness
 STATE = harness.REPO / ".demo"
 
 
-def up():
-    STATE.mkdir(exist_ok=True)
+def up(design: Path):
+    design = design.resolve()
+    if not design.is_file():
+        print(f"design CSV not found: {design}", file=sys.stderr)
+        return 2
+    STATE.mkdir(exist_ok=True, mode=0o700)
     emulator = harness.EmulatorProcess.load(STATE / "emulator")
     if emulator is None:
         harness.log("Starting the DigitalOcean emulator (droplets are local containers) ...")
@@ -28,12 +35,16 @@ def up():
     harness.log(f"Emulator at {emulator.url} (pid {emulator.pid}); its token stands in for your DigitalOcean token.")
     emulator.ensure_domain(harness.DNS_ZONE)
     key = harness.make_keypair(STATE)
-    bundle = STATE / "bundle" / f"{harness.BUNDLE_SITE}.zip"
-    if not bundle.exists():
-        harness.log("Making a sample PyTrackDat bundle (what ptd-generate makes for a production build) ...")
-        harness.make_bundle(STATE / "bundle")
-    inventory = harness.write_inventory(STATE / "inventory", harness.site_vars(STATE, bundle, key))
+    password = harness.admin_password(STATE)
+    # Demo only: the site's Python packages as wheels (its containers cannot reach PyPI here) and Docker Hub's
+    # debian:12-slim stood in by the local Debian 12 image.
+    harness.log("Preparing the wheelhouse of the site's requirements and the runtime's base image ...")
+    harness.ensure_runtime_base()
+    wheels = harness.real_bundles(STATE / "wheelhouse")["wheels"]
+    settings = harness.site_vars(STATE, key, password, wheels, design=design)
+    inventory = harness.write_inventory(STATE / "inventory", settings)
     env = harness.playbook_env(emulator, STATE)
+    harness.log(f"Design: {design} (PyTrackDat generates the site from it on this machine)")
     harness.log(f"Running: ansible-playbook -i {inventory} playbooks/site.yml  (a few minutes on the first run)")
     run = harness.run_playbook("site.yml", inventory, env, STATE / "logs" / "site.log")
     if run.rc:
@@ -48,7 +59,8 @@ def up():
    or add this line to /etc/hosts:   {address} {harness.DOMAIN}
    or: chromium --host-resolver-rules="MAP {harness.DOMAIN} {address}" https://{harness.DOMAIN}/
  The certificate comes from a test ACME server (Pebble) inside the droplet, so browsers warn about it.
- Log in: https://{harness.DOMAIN}/login/   user {harness.ADMIN_USER}   password {harness.ADMIN_PASSWORD}
+ Log in: https://{harness.DOMAIN}/login/   user {harness.ADMIN_USER}   password: in {STATE / 'admin-password'}
+ The admin lists the design's tables ({design.name}); add records, take snapshots.
  SSH:    ssh -i {key} deploy@{address}   (root login is refused)
  Timings per play: {', '.join(f'{name} {secs}s' for name, secs in run.phases())}
  Remove everything: make demo-destroy
@@ -81,8 +93,10 @@ def down():
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=("up", "down"))
+    parser.add_argument("--design", type=Path, default=harness.DESIGN,
+                        help="design CSV (PyTrackDat 0.2.1's 7-column format); default: %(default)s")
     args = parser.parse_args(argv)
-    return up() if args.action == "up" else down()
+    return up(args.design) if args.action == "up" else down()
 
 
 if __name__ == "__main__":
