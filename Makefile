@@ -39,6 +39,14 @@ venv: $(STAMP) $(COLLECTION_LINK) ## create or update .venv and make the collect
 images: ## build the systemd test-host images (Debian 13 and 12) with debootstrap
 	bash molecule/resources/build-images.sh 13 12
 
+.PHONY: fixtures
+fixtures: venv ## generate the test bundles with PyTrackDat's real generator and their wheelhouse (cached; needs PyPI)
+	python tests/fixtures/pytrackdat/make_real_bundles.py --out build/fixtures > /dev/null
+
+.PHONY: standins
+standins: fixtures images ## build the local stand-ins for Docker Hub's images (debian:12-slim, python/nginx for PyTrackDat's Dockerfile)
+	bash tests/fixtures/pytrackdat/standin/build.sh build/fixtures/wheels > /dev/null
+
 .PHONY: lint
 lint: venv ## ansible-lint (production profile) and yamllint
 	yamllint -s .
@@ -49,11 +57,11 @@ sanity: venv ## ansible-test sanity on a clean copy of the tracked files
 	bash tests/sanity/run.sh
 
 .PHONY: unit
-unit: venv ## pytest: plugins, emulator, collection build and install
+unit: venv fixtures ## pytest: plugins, emulator, collection build and install
 	pytest -q -n 2 --dist loadgroup tests/unit $(PYTEST_ARGS)
 
 .PHONY: molecule
-molecule: venv images ## Molecule scenarios (all, or one: make molecule S=server_setup)
+molecule: venv standins ## Molecule scenarios (all, or one: make molecule S=server_setup)
 	bash molecule/resources/run-scenarios.sh $(S)
 
 .PHONY: build
@@ -66,7 +74,7 @@ bench: venv ## benchmarks: plugins vs community.digitalocean (and the e2e report
 	python benchmarks/run.py
 
 .PHONY: demo
-demo: venv images ## a real PyTrackDat site from a design CSV (DESIGN=path, default the sample) on a local DigitalOcean emulator
+demo: venv standins ## a real PyTrackDat site from a design CSV (DESIGN=path, default the sample) on a local DigitalOcean emulator
 	python -m tests.e2e.demo up $(if $(DESIGN),--design "$(DESIGN)")
 
 .PHONY: demo-destroy
@@ -74,7 +82,7 @@ demo-destroy: venv ## destroy.yml on the demo droplet, then stop the emulator (n
 	python -m tests.e2e.demo down
 
 .PHONY: e2e
-e2e: venv images ## site.yml end to end from a design CSV: emulator, Pebble, Chromium, rerun, redeploys, design change, destroy, existing server
+e2e: venv standins ## site.yml end to end from a design CSV: emulator, Pebble, Chromium, rerun, redeploys, design change, destroy, existing server
 	pytest -p no:cacheprovider -v tests/e2e $(PYTEST_ARGS)
 
 .PHONY: changelog

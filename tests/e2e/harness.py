@@ -486,12 +486,12 @@ def verified_certificate(address, cafile: Path, domain=DOMAIN, port=443) -> dict
             return tls.getpeercert()
 
 
-def pack_release(bundle: Path, out_zip: Path) -> dict:
-    """The role's own pack_release.py on a bundle: the release the server receives (deterministic, so the same
-    bundle gives the same sha256 as the role's copy) as {"sha256", "bytes", "entries", "dropped", ...}."""
-    proc = subprocess.run([sys.executable, str(REPO / "roles/pytrackdat_app/files/pack_release.py"), str(bundle), SITE_NAME,
-                           str(out_zip)], capture_output=True, text=True, check=True, timeout=300)
-    return json.loads(proc.stdout)
+def pack_release(bundle: Path, out_dir: Path) -> dict:
+    """The role's own bundle check with a release folder: the release the server receives (deterministic, so the same
+    bundle gives the same sha256 as the role's copy) as {"path", "sha256", "bytes", "entries", "dropped", ...}."""
+    proc = subprocess.run([sys.executable, str(REPO / "roles/pytrackdat_app/files/check_bundle.py"), str(bundle), DOMAIN,
+                           str(1 << 30), "50000", str(out_dir)], capture_output=True, text=True, check=True, timeout=300)
+    return json.loads(proc.stdout)["release"]
 
 
 def wait_for(predicate, timeout, interval=0.5):
