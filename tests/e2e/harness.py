@@ -352,7 +352,7 @@ class PlaybookRun:
                 hours, minutes, seconds = stamp.groups()
                 stamps.append((current, int(hours) * 3600 + int(minutes) * 60 + float(seconds)))
                 current = None
-        return [round(stamps[i + 1][1], 1) for i, (name, _) in enumerate(stamps[:-1]) if name and fragment in name]
+        return [round(stamps[i + 1][1], 1) for i, (name, _stamp) in enumerate(stamps[:-1]) if name and fragment in name]
 
 
 def playbook_env(emulator: EmulatorProcess | None, state_dir: Path) -> dict:

@@ -84,8 +84,8 @@ def _generated(droplet_site):
 def _server(droplet_site, address=None):
     """SERVER_STATE as the deploy user, over the tests' shared SSH connection (see harness.ssh_shared)."""
     address = address or _require("address")
-    command = "sudo -n python3 -c {} {} {}".format(shlex.quote(SERVER_STATE), harness.SITE_DIR,
-                                                  f"/var/backups/pytrackdat/{harness.SITE_NAME}")
+    backups = f"/var/backups/pytrackdat/{harness.SITE_NAME}"
+    command = "sudo -n python3 -c {} {} {}".format(shlex.quote(SERVER_STATE), harness.SITE_DIR, backups)
     result = harness.ssh_shared(address, "deploy", droplet_site["key"], command, droplet_site["state"])
     assert result.returncode == 0, result.stderr[-2000:]
     return json.loads(result.stdout)
@@ -313,7 +313,7 @@ class _Admin:
             response = conn.getresponse()
             text = response.read().decode(errors="replace")
             for value in response.headers.get_all("Set-Cookie") or []:
-                name, _, rest = value.partition("=")
+                name, _eq, rest = value.partition("=")
                 self.cookies[name.strip()] = rest.split(";", 1)[0]
             return response.status, response.getheader("Location") or "", text
         finally:
@@ -321,7 +321,7 @@ class _Admin:
 
     def login(self, password):
         self.request("GET", "/login/")
-        status, location, _ = self.request("POST", "/login/", {"username": harness.ADMIN_USER, "password": password, "next": "/"})
+        status, location, _body = self.request("POST", "/login/", {"username": harness.ADMIN_USER, "password": password, "next": "/"})
         return status == 302 and "/login/" not in location
 
 
@@ -424,9 +424,9 @@ def test_changed_design_with_the_opt_in_carries_every_record_over(droplet_site, 
     # The carried-over site works for the lab: the admin logs in and sees the records in the new design.
     admin = _Admin(address, cafile)
     assert admin.login(droplet_site["password"]), "the admin must still log in after the design change"
-    status, _, listing = admin.request("GET", "/core/pytrackdatsite/")
+    status, _headers, listing = admin.request("GET", "/core/pytrackdatsite/")
     assert status == 200 and SITE_ROW["site_name"] in listing
-    status, _, listing = admin.request("GET", "/core/pytrackdatsample/")
+    status, _headers, listing = admin.request("GET", "/core/pytrackdatsample/")
     assert status == 200 and "1 sample" in listing.lower(), listing[-3000:]
 
 
@@ -491,6 +491,6 @@ def test_existing_server_path_deploys_a_generated_bundle(plain_host, state_dir, 
     # The generator's admin password was a one-time secret; the role set the one from the inventory.
     admin = _Admin(address, cafile)
     assert admin.login(admin_password), "the admin must log in with pytrackdat_app_admin_password"
-    status, _, home = admin.request("GET", "/")
+    status, _headers, home = admin.request("GET", "/")
     assert status == 200 and sorted(set(re.findall(r'href="/core/(pytrackdat[a-z_]+)/"', home))) == TABLES
     assert harness.ssh(address, "root", ssh_key, "true", state_dir).returncode == 255

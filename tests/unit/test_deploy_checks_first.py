@@ -34,7 +34,8 @@ def server():
 
 def server_state(server):
     """Everything a deploy would change first: its folders, the backup tool, packages."""
-    listing = docker("exec", server, "sh", "-c", "ls -a /opt /var/backups /var/lib /etc /usr/local/sbin; find /var/lib/pytrackdat-backup 2>/dev/null; dpkg -l | wc -l")
+    listing = docker("exec", server, "sh", "-c", "ls -a /opt /var/backups /var/lib /etc /usr/local/sbin; "
+                     "find /var/lib/pytrackdat-backup 2>/dev/null; dpkg -l | wc -l")
     return listing.stdout
 
 

@@ -167,10 +167,10 @@ def firewall_lab(host, app_image):
     host.run("docker network rm %s" % FW_NETWORK)
     host.check_output("docker network create %s" % FW_NETWORK)
     serve = "%s python3 -m http.server 8000 --directory /srv/www" % app_image
-    host.check_output("docker run -d --name %s --network %s -p 127.0.0.1:%d:8000 %s" % (FW_WEB, FW_NETWORK, LOOPBACK_PORT,
-                                                                                       serve))
-    host.check_output("docker run -d --name %s --network %s -p %d:8000 -p %d:8000 %s" % (FW_PUBLIC, FW_NETWORK, EXPOSED_PORT,
-                                                                                        UNLISTED_PORT, serve))
+    host.check_output("docker run -d --name %s --network %s -p 127.0.0.1:%d:8000 %s"
+                      % (FW_WEB, FW_NETWORK, LOOPBACK_PORT, serve))
+    host.check_output("docker run -d --name %s --network %s -p %d:8000 -p %d:8000 %s"
+                      % (FW_PUBLIC, FW_NETWORK, EXPOSED_PORT, UNLISTED_PORT, serve))
     address = "docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' %s"
     web_ip = host.check_output(address % FW_WEB)
     public_ip = host.check_output(address % FW_PUBLIC)
