@@ -20,15 +20,20 @@ def docker(*args, timeout=60):
     return subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout, check=False)
 
 
-def boot(prefix, hostname):
-    """Start a systemd container and wait until it has booted; return its name."""
+def require_engine_and_image(image=IMAGE):
+    """Fail (never skip) without a Docker engine or the test-host image: CI always has both."""
     try:
         if docker("info", "--format", "{{.ServerVersion}}").returncode != 0:
             pytest.fail("no Docker engine answers: start dockerd, then run `make images`")
     except FileNotFoundError:
         pytest.fail("the docker CLI is missing: this test needs a Docker engine (see docs/DEVELOPING.md)")
-    if docker("image", "inspect", IMAGE).returncode != 0:
-        pytest.fail(f"the image {IMAGE} is missing: run `make images`")
+    if docker("image", "inspect", image).returncode != 0:
+        pytest.fail(f"the image {image} is missing: run `make images`")
+
+
+def boot(prefix, hostname):
+    """Start a systemd container and wait until it has booted; return its name."""
+    require_engine_and_image()
     name = prefix + uuid.uuid4().hex[:10]
     started = docker("run", "-d", "--name", name, "--hostname", hostname, *SYSTEMD_FLAGS, IMAGE, "/lib/systemd/systemd")
     assert started.returncode == 0, started.stderr

@@ -13,6 +13,7 @@ from tests.do_emulator import Emulator
 from tests.do_emulator.pytest_plugin import assert_loopback
 from tests.do_emulator.validation import spec_missing_reason
 
+from ..systemd_host import require_engine_and_image
 from .helpers import wait_for
 
 pytestmark = [pytest.mark.docker, pytest.mark.xdist_group("docker-machines")]
@@ -26,13 +27,7 @@ def _docker(*args):
 @pytest.fixture
 def docker_emulator():
     """Fail (never skip) without an engine or the image: CI always has both."""
-    try:
-        if _docker("info", "--format", "{{.ServerVersion}}").returncode != 0:
-            pytest.fail("no Docker engine answers: start dockerd, then run `make images`")
-    except FileNotFoundError:
-        pytest.fail("the docker CLI is missing: this test needs a Docker engine (see docs/DEVELOPING.md)")
-    if _docker("image", "inspect", IMAGE).returncode != 0:
-        pytest.fail(f"the image {IMAGE} is missing: run `make images`")
+    require_engine_and_image(IMAGE)
     from tests.do_emulator.machines.docker import DockerMachineBackend  # pylint: disable=import-outside-toplevel
     # Addresses apart from test_docker_machines.py's (200-249), and ids apart from any other emulator's.
     backend = DockerMachineBackend(address_range=("127.0.0.", 150, 199))
