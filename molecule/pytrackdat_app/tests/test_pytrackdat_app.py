@@ -159,7 +159,8 @@ def test_a_lab_member_logs_in_sees_the_design_tables_saves_a_record_and_takes_a_
 
 def test_the_site_runs_pytrackdats_code_on_debian_python_with_its_uwsgi_contract(host):
     assert web_exec(host, "python3 -c 'import sys, django; print(sys.version_info[:2], django.get_version())'") == "(3, 11) 2.2.1"
-    assert "ID=debian" in web_exec(host, "cat /etc/os-release") and 'VERSION_ID="12"' in web_exec(host, "cat /etc/os-release")
+    os_release = web_exec(host, "cat /etc/os-release")
+    assert "ID=debian" in os_release and 'VERSION_ID="12"' in os_release
     workers = web_exec(host, "python3 -c " + shlex.quote(
         "import glob\n"
         "for status in glob.glob('/proc/[0-9]*/status'):\n"
