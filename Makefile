@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # The one entry point. Every target sets up what it needs itself, so on a fresh machine one command is enough.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help

@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark the DigitalOcean plugins against community.digitalocean on the same emulator.
 
 - Inventory: pytrackdat.deploy.droplets vs community.digitalocean.digitalocean at 1,000 and 10,000 droplets:

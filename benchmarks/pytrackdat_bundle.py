@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A real PyTrackDat bundle from design to image: generation, the release shipped, and image builds per runtime.
 
 Measured on this machine, side by side in one run (medians of BENCH_REPEAT runs, default 3):

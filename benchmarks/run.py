@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run every benchmark under benchmarks/ and write its results to benchmarks/results/ (`make bench`).
 
 - plugins.py: the DigitalOcean inventory plugin and droplet module vs community.digitalocean

@@ -1,4 +1,6 @@
 #!/usr/bin/env python
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Writes each role's full variable reference into its README from meta/argument_specs.yml.
 
 The reference sits between two markers at the end of roles/<role>/README.md, so the prose above it stays

@@ -1,4 +1,6 @@
 #!/usr/bin/env python
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Render the measurements of an e2e run (tests/e2e/artifacts/measurements.json) to benchmarks/results/e2e.md.
 
 The numbers are measured by the e2e suite itself (`make e2e`), on the one droplet it reuses:

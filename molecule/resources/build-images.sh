@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # Builds the systemd test-host images that every Molecule scenario, the DigitalOcean emulator's
 # "docker" machine backend and the end-to-end tests boot. Docker Hub is unreachable here, so the
 # root file systems come from Debian's archive through debootstrap and enter Docker by `docker import`.

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # Runs Molecule scenarios: all of them, or those named. Scenarios run side by side (PTD_MOLECULE_JOBS at a time,
 # default 3: most of their time is spent waiting on package downloads and container boots, not on the 2 CPUs);
 # the Debian versions of one scenario (its `distros` file, default 13) run one after another. Each run's output goes

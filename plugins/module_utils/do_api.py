@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) pytrackdat.deploy developers
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one place that talks to the DigitalOcean API for every module and the inventory plugin.
 
 It builds the python-digitalocean client (token, end point, timeout), retries transient failures

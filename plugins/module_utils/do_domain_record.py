@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) pytrackdat.deploy developers
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Logic of the domain_record module: one A or AAAA record for a name, updated in place when the IP changes."""
 
 from __future__ import absolute_import, division, print_function

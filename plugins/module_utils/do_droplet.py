@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright: (c) pytrackdat.deploy developers
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Logic of the droplet module: find by name (in every region), create once, wait, reconcile, delete.
 
 A droplet is identified by its name alone. What DigitalOcean cannot change in place (the region, the

@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A DigitalOcean API emulator held to DigitalOcean's OpenAPI spec: to this collection what moto is to boto.
 
     from tests.do_emulator import Emulator

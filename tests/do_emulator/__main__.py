@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run the emulator as a process.
 
     python -m tests.do_emulator --port 0 --machine-backend none --state-file F --action-delay 0.2

@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The server: authentication, rate limits, faults, validation and logging around the routes.
 
 ``Emulator`` is the public entry point (see ``__init__``). It serves on a stdlib

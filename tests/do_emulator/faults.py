@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Deliberate misbehaviour: the failures a client of the real API meets sooner or later.
 
 Decisions come from one ``random.Random(seed)`` consumed once per request, so the same seed and

@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """State and behaviour of the emulated DigitalOcean account (no HTTP here).
 
 Resources are plain dicts shaped exactly like the API's JSON, so responses are the records

@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """HTTP in and out: routes, request parsing, pagination, response bodies (moto's responses.py).
 
 Each handler takes a ``Call`` and returns ``(status, body)``; ``body`` None means an empty body.

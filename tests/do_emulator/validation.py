@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Traffic checked against DigitalOcean's published OpenAPI spec (openapi-core 0.23).
 
 Responses must follow the spec: a response that breaks it is an emulator bug, and the pytest

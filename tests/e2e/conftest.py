@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Fixtures of the end-to-end suite: one emulator, one droplet reused by every check, one plain test host.
 
 Run with `make e2e` (pytest -m e2e tests/e2e). The tests in test_site.py run in file order and share the droplet:

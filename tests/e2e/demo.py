@@ -1,4 +1,6 @@
 #!/usr/bin/env python
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """`make demo` / `make demo-destroy`: the whole deployment against a local DigitalOcean emulator.
 
     python -m tests.e2e.demo up [--design CSV]   # emulator + site.yml from a design CSV, prints the site's address

@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Shared machinery of `make demo`, `make e2e` and the e2e benchmark: emulator, keys, design, playbook runs.
 
 Everything stays on this machine: the emulator listens on 127.0.0.1, its droplets are containers on their own

@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """End to end: site.yml from a DigitalOcean token (the emulator) to a live HTTPS PyTrackDat site generated from a
 design CSV by PyTrackDat's own generator; updates of that site (the same design regenerated, a changed design
 refused, then carried over with the opt-in); destroy; then the existing-server path with a bundle zip.

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # ansible-test sanity needs the collection at ansible_collections/<namespace>/<name> and a tree free of
 # build output, so it runs on a copy of the files git knows about (tracked, or new and not ignored).
 set -euo pipefail

@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A throwaway Debian 13 systemd container for tests that run a playbook against a real host (the docker connection,
 as Molecule uses). Fails (never skips) without an engine or the image `make images` builds."""
 

@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The bundle check's design fingerprint follows the models' meaning, not the bytes makemigrations stamps."""
 import json
 import subprocess

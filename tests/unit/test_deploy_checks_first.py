@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """playbooks/deploy.yml checks every input of every role it runs before the first change on the server: a wrong
 variable of pytrackdat_app or pytrackdat_backup stops it with the variable named, and the server is as before
 (nothing copied, no backup, no site folder)."""

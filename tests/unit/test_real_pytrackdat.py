@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The control-node side of a deploy, on bundles that PyTrackDat 0.2.1's own generator makes: generation from a design
 CSV (and the generator's refusals), the release packed for the server, and the layout install_release.py writes.
 

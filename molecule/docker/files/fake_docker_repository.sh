@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # Builds a signed, empty apt repository laid out like download.docker.com/linux, as a stand-in that apt really
 # reads: <root>/<distribution>/gpg (armoured public key) and
 # <root>/<distribution>/dists/<release>/stable/binary-<arch>/Packages with a clear-signed InRelease.

@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Behaviour of a deployed PyTrackDat site (pytrackdat_app role), on bundles that PyTrackDat 0.2.1's own generator
 made (tests/fixtures/pytrackdat). Tests run in file order: later ones redeploy (other bundles, the upstream runtime,
 master's layout, a design CSV)."""

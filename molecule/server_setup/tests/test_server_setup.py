@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Effective state of a host after the server_setup role: real SSH logins over 127.0.0.1, sshd -T, ufw, fail2ban."""
 
 import re

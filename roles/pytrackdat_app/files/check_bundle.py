@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Check a PyTrackDat production bundle (<site>.zip) on the control node before anything touches a server.
 
 Usage: check_bundle.py BUNDLE DOMAIN MAX_BYTES MAX_FILES [RELEASE_DIR]

@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Generate a PyTrackDat production bundle from a design CSV with PyTrackDat's own generator (control node).
 
 Usage: generate_bundle.py DESIGN_CSV SITE_NAME DOMAIN OUT_ZIP VENV_DIR VERSION  < answers.json

@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Install the code of a PyTrackDat bundle on the server, keeping the live data (run by the pytrackdat_app role).
 
 Usage: install_release.py BUNDLE SITE SITE_DIR UID GID

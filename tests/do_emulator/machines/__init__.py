@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Machines behind emulated droplets.
 
 A droplet in the emulator is only an API record unless a machine backend gives it a body.

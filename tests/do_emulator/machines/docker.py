@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The ``docker`` machine backend of the DigitalOcean emulator: every droplet is a real systemd host.
 
 A droplet becomes a container booted from a local systemd image (``make images``) with its own loopback

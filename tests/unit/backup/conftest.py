@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Fixtures for the ptd-backup tests: a PyTrackDat-shaped SQLite site in a temp dir, the tool run as a
 command (as systemd and Ansible run it), and a moto S3 server on loopback."""
 

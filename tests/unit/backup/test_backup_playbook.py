@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """playbooks/backup.yml -e fetch=true run to its end against a throwaway Debian 13 systemd container (the docker
 connection, as Molecule uses): the archive arrives in ./backups/<host>/ (the folder the README names), private."""
 

@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Design diff and CSV export/import against the fixture bundle's real Django app (Django 4.2 from the fixture's venv)."""
 
 import json

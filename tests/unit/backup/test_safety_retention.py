@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Safety archives (manual, pre-deploy, pre-update, pre-restore) are kept by their own rule: the newest
 `keep_safety` of each kind. The scheduled daily/weekly rotation never prunes them, locally or off-site."""
 

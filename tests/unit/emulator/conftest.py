@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Emulator tests: a request the emulator accepted must also be one the spec accepts (allowlist aside)."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The emulator through community.digitalocean (1.27, from the ``ansible`` package), unchanged.
 
 Its inventory plugin and its ``digital_ocean_droplet`` module run as ``ansible-inventory`` and

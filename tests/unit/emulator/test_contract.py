@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Rate limits, fault injection, the state file, the CLI and scale: each on its own emulator."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The emulator's docker machine backend: a droplet is a real systemd host reached over SSH on its own 127.0.0.N.
 
 The docker-marked tests boot real containers from local/debian-systemd:13 (`make images`): one droplet goes

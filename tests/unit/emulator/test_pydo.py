@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The emulator through pydo, DigitalOcean's official client, unchanged (plain http, no retries)."""
 
 from __future__ import annotations

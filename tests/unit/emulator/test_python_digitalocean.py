@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The emulator through python-digitalocean 1.17.0, the client the collection wraps.
 
 Every test runs with ``do_env`` (DIGITALOCEAN_END_POINT at the emulator, loopback only); the

@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Tags, firewalls, domains and records, projects and actions through python-digitalocean 1.17.0."""
 
 from __future__ import annotations

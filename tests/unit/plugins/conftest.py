@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Helpers for the plugin tests: run a module's main() in-process against the emulator, over HTTP."""
 
 from __future__ import annotations

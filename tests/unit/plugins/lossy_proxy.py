@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A loopback HTTP proxy that forwards to the emulator and can lose a response *after* the server acted on it.
 
 The emulator injects faults before it handles a request; a real network can also drop the answer to a

@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """`--check` of provision.yml and site.yml on an account with no droplet yet: the run says what it would create and
 ends with rc 0, sending DigitalOcean no request that could change anything (it used to fail at the DNS task, which
 had no address to point at)."""

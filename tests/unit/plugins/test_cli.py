@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The plugins as users meet them: ansible-doc renders them, ansible-playbook runs the modules."""
 
 from __future__ import annotations

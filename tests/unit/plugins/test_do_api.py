@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The shared client: retries, backoff bounds, pagination, error messages - over HTTP against the emulator."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A run whose droplets inventory failed, or found no droplet, stops with an error: never "no hosts matched", exit 0.
 
 The playbooks run as users run them (ansible-playbook -i inventory/droplets.yml playbooks/<book>) against the
