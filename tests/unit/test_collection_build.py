@@ -39,14 +39,45 @@ def installed(tarball, tmp_path_factory):
     return dest
 
 
-def test_tarball_leaves_development_files_out(tarball):
+# What a user of the collection runs or reads; anything else at the top of the tarball is a development file.
+SHIPPED_TOP_LEVEL = {"MANIFEST.json", "FILES.json", "COPYING", "README.md", "requirements.txt", "meta", "plugins",
+                     "roles", "playbooks", "inventory", "changelogs", "docs", "execution-environment.yml"}
+DEV_ONLY = (".venv", ".collections", ".ci", ".config", ".ansible-lint", ".yamllint", ".gitignore", "pytest.ini",
+            "Makefile", "ansible.cfg", "requirements-dev.txt", "scripts", "molecule", "tests", "benchmarks", "build",
+            "docs/DEVELOPING.md", "changelogs/fragments", "changelogs/config.yaml", "galaxy.yml")
+LICENCE_HEADER = "# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)"
+
+
+@pytest.fixture(scope="module")
+def tarball_names(tarball):
     with tarfile.open(tarball) as tar:
-        names = tar.getnames()
-    assert "MANIFEST.json" in names and "galaxy.yml" not in names
-    for dev_only in (".venv", ".collections", "molecule", "tests", "Makefile", ".ci", "ansible.cfg"):
-        assert not any(n == dev_only or n.startswith(dev_only + "/") for n in names), dev_only
-    for shipped in ("roles", "plugins", "playbooks", "meta/runtime.yml", "README.md"):
-        assert any(n == shipped or n.startswith(shipped + "/") for n in names), shipped
+        return tar.getnames()
+
+
+def test_tarball_leaves_development_files_out(tarball_names):
+    names = tarball_names
+    assert "MANIFEST.json" in names
+    for dev_only in DEV_ONLY:
+        assert not any(n == dev_only or n.startswith(dev_only + "/") for n in names), f"{dev_only} is shipped"
+    unexpected = sorted({n.split("/")[0] for n in names} - SHIPPED_TOP_LEVEL)
+    assert not unexpected, f"galaxy.yml build_ignore lets development files into the tarball: {unexpected}"
+    assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
+
+
+def test_tarball_ships_what_users_run_and_the_licence(tarball, tarball_names):
+    names = tarball_names
+    for shipped in ("COPYING", "README.md", "meta/runtime.yml", "roles", "plugins/modules", "plugins/inventory",
+                    "playbooks/site.yml"):
+        assert any(n == shipped or n.startswith(shipped + "/") for n in names), f"{shipped} is missing"
+    with tarfile.open(tarball) as tar:
+        licence = tar.extractfile("COPYING").read().decode()
+        assert "GNU GENERAL PUBLIC LICENSE" in licence and "Version 3, 29 June 2007" in licence
+        assert licence == (ROOT / "COPYING").read_text()
+        unlicensed = [n for n in names if n.endswith(".py")
+                      and LICENCE_HEADER not in tar.extractfile(n).read().decode().splitlines()[:5]]
+    assert not unlicensed, f"Python files shipped without the licence header: {unlicensed}"
+    manifest = json.loads(tarfile.open(tarball).extractfile("MANIFEST.json").read())
+    assert manifest["collection_info"]["license"] == ["GPL-3.0-or-later"]
 
 
 def test_installed_collection_is_listed_with_its_version(installed):
