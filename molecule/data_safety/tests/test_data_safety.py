@@ -203,7 +203,7 @@ def test_database_deleted_then_restore_playbook_brings_back_every_record(host):
     assert canonical(host) == STATE["records"]
     assert snapshot_files(host) == STATE["snapshots"]
     assert site_answers(host)
-    assert host.file(DB).uid == 1000 and host.file(DB).gid == 2000
+    assert host.file(DB).uid == 2000 and host.file(DB).gid == 2000
 
 
 def test_redeploy_with_the_same_design_keeps_every_record(host):

@@ -168,7 +168,7 @@ def test_the_site_runs_pytrackdats_code_on_debian_python_with_its_uwsgi_contract
         "for status in glob.glob('/proc/[0-9]*/status'):\n"
         "    fields = dict(line.split(':', 1) for line in open(status) if ':' in line)\n"
         "    if 'uwsgi' in fields['Name']: print(fields['Uid'].split()[0], fields['Gid'].split()[0])"))
-    assert workers.splitlines().count("1000 2000") >= 2, workers
+    assert workers.splitlines().count("2000 2000") >= 2, workers  # the dedicated account, not the admin's uid 1000
     # uWSGI speaks the uwsgi protocol on 8000 (nginx's uwsgi_pass), not HTTP
     proxy = "%s-proxy-1" % SITE
     probe = ("import socket; s = socket.create_connection(('web', 8000), 5); s.sendall(b'GET /login/ HTTP/1.0\\r\\n\\r\\n'); "
@@ -198,7 +198,7 @@ def test_code_and_data_are_apart_and_owned_by_uwsgi(host):
     assert host.file(SITE_DIR + "/app/db.sqlite3").linked_to == SITE_DIR + "/data/db.sqlite3"
     assert host.file(SITE_DIR + "/app/snapshots").linked_to == SITE_DIR + "/data/snapshots"
     for path in ("/data", "/data/db.sqlite3", "/data/snapshots", "/app/static"):
-        assert (host.file(SITE_DIR + path).uid, host.file(SITE_DIR + path).gid) == (1000, 2000), path
+        assert (host.file(SITE_DIR + path).user, host.file(SITE_DIR + path).group) == ("pytrackdat", "pytrackdat"), path
     # code is root's, readable by uWSGI's group only: settings.py holds the SECRET_KEY
     for path, mode in (("/app", 0o750), ("/app/manage.py", 0o750), ("/app/%s/settings.py" % SITE, 0o640)):
         code = host.file(SITE_DIR + path)
@@ -208,6 +208,46 @@ def test_code_and_data_are_apart_and_owned_by_uwsgi(host):
     assert (source.uid, source.mode) == (0, 0o700)
     state = json.loads(host.file(SITE_DIR + "/deploy-state.json").content_string)
     assert state["site"] == SITE and len(state["bundle_sha256"]) == 64 and state["runtime"] == "debian"
+
+
+def test_uwsgis_account_cannot_log_in_has_no_sudo_and_the_admin_owns_nothing_of_the_site(host):
+    account = host.check_output("getent passwd pytrackdat").split(":")
+    assert account[2:4] == ["2000", "2000"] and account[6] == "/usr/sbin/nologin", account
+    assert host.check_output("id -nG pytrackdat") == "pytrackdat"
+    assert host.check_output("getent passwd 1000").startswith("labadmin:")  # the droplet-like admin exists
+    assert host.check_output("find %s -uid 1000 -print -quit", SITE_DIR) == ""
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["pytrackdat_app_uid=1000"], "uid 1000 belongs to 'labadmin'"),
+    (["pytrackdat_app_user=labadmin", "pytrackdat_app_uid=1000"], "labadmin can log in (shell /bin/bash); labadmin is in group 'sudo'"),
+    (["pytrackdat_app_gid=27"], "gid 27 belongs to group 'sudo'"),
+])
+def test_an_app_account_that_is_a_login_user_or_taken_is_refused_before_any_change(host, extra, message):
+    state_before = host.file(SITE_DIR + "/deploy-state.json").content_string
+    owners_before = host.check_output("stat -c %%U:%%G %s/data/db.sqlite3 %s/app/static", SITE_DIR, SITE_DIR)
+    rc, out = run_playbook(*extra)
+    assert rc != 0 and message in " ".join(out.split()), out[-3000:]
+    assert "Traceback" not in out
+    assert host.file(SITE_DIR + "/deploy-state.json").content_string == state_before
+    assert host.check_output("stat -c %%U:%%G %s/data/db.sqlite3 %s/app/static", SITE_DIR, SITE_DIR) == owners_before
+
+
+def test_a_site_the_older_role_left_owned_by_uid_1000_moves_to_the_account_and_keeps_its_records(host):
+    records = site_names(host)
+    assert records, "the earlier test saved a record"
+    # what layout 3 left: data and static owned by PyTrackDat's uid 1000 / gid 2000, no dedicated account
+    host.run_expect([0], "userdel pytrackdat && (groupdel pytrackdat || true)")
+    host.run_expect([0], "chown -R 1000:2000 %s/data %s/app/static", SITE_DIR, SITE_DIR)
+    host.run_expect([0], "python3 -c %s", shlex.quote(
+        "import json; p = %r; s = json.load(open(p)); s['layout_version'] = 3; json.dump(s, open(p, 'w'))"
+        % (SITE_DIR + "/deploy-state.json")))
+    rc, out = run_playbook()
+    assert rc == 0, out[-3000:]
+    assert host.check_output("find %s/data %s/app/static ! -user pytrackdat -print -quit", SITE_DIR, SITE_DIR) == ""
+    assert site_names(host) == records
+    assert wait_for_login(host)
+    assert json.loads(host.file(SITE_DIR + "/deploy-state.json").content_string)["layout_version"] == 4
 
 
 def test_only_ssh_http_and_https_answer_from_outside(host):
