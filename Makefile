@@ -38,7 +38,7 @@ $(COLLECTION_LINK):
 venv: $(STAMP) $(COLLECTION_LINK) ## create or update .venv and make the collection importable from the checkout
 
 .PHONY: images
-images: ## build the systemd test-host images (Debian 13 and 12) with debootstrap
+images: ## build the systemd test-host images (Debian 13 and 12) with debootstrap (says first what is missing)
 	bash molecule/resources/build-images.sh 13 12
 
 .PHONY: fixtures
@@ -76,7 +76,9 @@ bench: venv ## benchmarks: plugins vs community.digitalocean (and the e2e report
 	python benchmarks/run.py
 
 .PHONY: demo
-demo: venv standins ## a real PyTrackDat site from a design CSV (DESIGN=path, default the sample) on a local DigitalOcean emulator
+demo: ## a real PyTrackDat site from a design CSV (DESIGN=path, default the sample) on a local DigitalOcean emulator
+	@bash molecule/resources/build-images.sh --check 13 12
+	@$(MAKE) --no-print-directory venv standins
 	python -m tests.e2e.demo up $(if $(DESIGN),--design "$(DESIGN)")
 
 .PHONY: demo-destroy

@@ -16,6 +16,7 @@ generator and the site's Python packages on this machine, PyPI is contacted.
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 from pathlib import Path
 
@@ -24,7 +25,16 @@ from tests.e2e import harness
 STATE = harness.REPO / ".demo"
 
 
+def prerequisites_missing() -> int:
+    """What `make demo` checks first: the Docker engine, and debootstrap and root if the test-host images are not built."""
+    check = [harness.REPO / "molecule" / "resources" / "build-images.sh", "--check", "13", "12"]
+    return subprocess.run(["bash", *map(str, check)], check=False).returncode
+
+
 def up(design: Path):
+    missing = prerequisites_missing()
+    if missing:
+        return missing
     design = design.resolve()
     if not design.is_file():
         print(f"design CSV not found: {design}", file=sys.stderr)
