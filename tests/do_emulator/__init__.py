@@ -13,9 +13,11 @@
     emu.faults.next(3, "503"); emu.faults.clear()
     emu.reset(); emu.stop()
 
-Layout (moto's): models.py (state and behaviour), responses.py (routes and bodies), app.py (server,
-auth, rate limits, faults), validation.py (openapi-core), faults.py, machines/ (none, docker),
-__main__.py (CLI), pytest_plugin.py (the ``do_emulator`` fixture).
+Layout (moto's): models/<resource>.py (state and behaviour; models.State combines them),
+responses/<resource>.py (handlers, bodies and routes), dispatch.py (one request: faults, auth, rate
+limits, routing, persistence, validation), app.py (server, ticker, state file), limits.py, faults.py,
+validation.py (openapi-core, the vendored spec in openapi/), machines/ (none, docker), __main__.py (CLI),
+pytest_plugin.py (the ``do_emulator`` fixture).
 """
 
 from .app import Emulator
