@@ -16,7 +16,11 @@ options:
     description:
       - DigitalOcean personal access token (read and write scope for modules that change things).
       - When not set, the first of the environment variables E(DIGITALOCEAN_ACCESS_TOKEN), E(DIGITALOCEAN_TOKEN)
-        and E(DO_API_TOKEN) that is set is used.
+        and E(DO_API_TOKEN) that is set is used, in that order; these are the names the
+        P(pytrackdat.deploy.droplets#inventory) inventory plugin reads too.
+      - A vaulted variable works as well (C(api_token: "{{ vault_do_token }}")), also set once for every module
+        of a play with C(module_defaults).
+      - The token is never logged nor returned.
     type: str
     aliases: [oauth_token]
   api_url:
@@ -37,5 +41,5 @@ notes:
     with exponential backoff and jitter, at most 8 attempts and 120 seconds per request. A create is never
     retried blindly - the resource is looked up first, so a lost response cannot create a duplicate.
 requirements:
-  - python-digitalocean >= 1.17.0
+  - requests >= 2.28
 """

@@ -3,39 +3,38 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one place that talks to the DigitalOcean API for every module and the inventory plugin.
 
-It builds the python-digitalocean client (token, end point, timeout), retries transient failures
-(429 honouring Retry-After, 5xx, connection errors) with bounded exponential backoff and jitter,
-follows pagination and turns API errors into messages that say what to fix.
+It sends authenticated requests (token, end point, timeout), retries transient failures (429 honouring
+Retry-After, 5xx, connection errors) with bounded exponential backoff and jitter, follows pagination and
+turns API errors into messages that say what to fix.
 
-python-digitalocean 1.17.0 raises ``DataReadError(message)`` for 429/5xx and drops the status code
-and the headers, so requests go through the library's own request path (``BaseAPI`` with its
-session, auth header, end point and timeout) and this module reads the raw response itself.
+The transport is a plain ``requests.Session`` (requests' public, stable API). python-digitalocean is not
+used: its only public request path, ``BaseAPI.get_data``, raises ``DataReadError(message)`` for 401, 422,
+429 and 5xx alike and drops the status code and the headers (Retry-After, ratelimit-reset), and its only
+overridable hook, ``get_timeout``, never sees a response. Retries, the ambiguous-create rule and the error
+hints need both, which the library offered only through its private, name-mangled ``__perform_request``.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import os
+import json
 import random
 import re
 import time
-
-try:
-    from urllib.parse import urlparse, parse_qsl
-except ImportError:  # pragma: no cover - Python 2 is not supported by the collection
-    from urlparse import urlparse, parse_qsl  # type: ignore
+from urllib.parse import parse_qsl, urljoin, urlparse
 
 try:
     import requests
-    import digitalocean
-    from digitalocean.baseapi import BaseAPI
-    HAS_DIGITALOCEAN = True
-    DIGITALOCEAN_IMPORT_ERROR = None
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
 except ImportError as exc:  # pragma: no cover - exercised only without the library
-    HAS_DIGITALOCEAN = False
-    DIGITALOCEAN_IMPORT_ERROR = exc
-    BaseAPI = object
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = exc
+
+# Kept for callers written when the client needed python-digitalocean (the inventory plugin checks it).
+HAS_DIGITALOCEAN = HAS_REQUESTS
+USER_AGENT = "pytrackdat.deploy"
 
 DEFAULT_API_URL = "https://api.digitalocean.com/v2/"
 TOKEN_ENV_VARS = ("DIGITALOCEAN_ACCESS_TOKEN", "DIGITALOCEAN_TOKEN", "DO_API_TOKEN")
@@ -61,7 +60,7 @@ def api_argument_spec():
 
 
 def normalize_api_url(url):
-    """Return ``url`` ending in ``/v2/`` (python-digitalocean silently drops ``/v2`` without the slash)."""
+    """Return ``url`` ending in ``/v2/``, so relative paths join below it (``/v2`` alone would be replaced)."""
     url = (url or DEFAULT_API_URL).strip()
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
@@ -76,7 +75,7 @@ class DOAPIError(Exception):
     """An API call that failed for good; ``str()`` says what happened and what to do."""
 
     def __init__(self, message, status=None, error_id=None, request_id=None, method=None, path=None):
-        super(DOAPIError, self).__init__(message)
+        super().__init__(message)
         self.message = message
         self.status = status
         self.error_id = error_id
@@ -120,27 +119,31 @@ def _hint_for(status, error_id, api_message, method, path):
     return "DigitalOcean answered %s with %s %s %s." % (where, status, error_id or "", api_message)
 
 
-class _LibraryAPI(BaseAPI):
-    """python-digitalocean's BaseAPI with an explicit timeout; used for its authenticated request path."""
+class _Transport(object):
+    """One authenticated HTTP request to the API; returns the raw ``requests`` response (status and headers)."""
 
-    timeout = DEFAULT_TIMEOUT
-
-    def get_timeout(self):
-        return self.timeout
+    def __init__(self, token, api_url, timeout):
+        self.api_url = api_url
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.session.headers.update({"Authorization": "Bearer " + token, "Content-Type": "application/json",
+                                     "User-Agent": "%s requests/%s" % (USER_AGENT, requests.__version__)})
 
     def perform(self, path, method, params):
-        # BaseAPI.__perform_request builds the URL from end_point, adds the bearer token, the user agent and
-        # the timeout, and returns the raw ``requests`` response, status and headers included.
-        return self._BaseAPI__perform_request(path, method, params)
+        url = urljoin(self.api_url, path)
+        if method == "GET":
+            return self.session.request(method, url, params=params, timeout=self.timeout)
+        data = json.dumps(params) if params or method != "DELETE" else None
+        return self.session.request(method, url, data=data, timeout=self.timeout)
 
 
 class DOClient(object):
-    """Retrying, paginating access to the DigitalOcean API through python-digitalocean."""
+    """Retrying, paginating access to the DigitalOcean API."""
 
     def __init__(self, token, api_url=None, timeout=DEFAULT_TIMEOUT, max_attempts=8, max_retry_time=120.0,
                  backoff_base=0.2, backoff_cap=8.0, sleep=time.sleep, logger=None):
-        if not HAS_DIGITALOCEAN:
-            raise DOAPIError("python-digitalocean is not installed")
+        if not HAS_REQUESTS:
+            raise DOAPIError("the Python library requests is not installed")
         if not token:
             raise DOAPIError("No DigitalOcean API token: set api_token or one of the environment variables %s."
                              % ", ".join(TOKEN_ENV_VARS))
@@ -152,15 +155,9 @@ class DOClient(object):
         self.backoff_cap = backoff_cap
         self._sleep = sleep
         self._log = logger
-        self.api = _LibraryAPI(token=token, end_point=self.api_url)
-        self.api.timeout = self.timeout
+        self.transport = _Transport(token, self.api_url, self.timeout)
         self.requests_made = 0
         self.retries = 0
-
-    def export_environment(self):
-        """Make every object python-digitalocean builds itself use this end point and timeout."""
-        os.environ["DIGITALOCEAN_END_POINT"] = self.api_url
-        os.environ[TIMEOUT_ENV_VAR] = str(self.timeout)
 
     # -- transport -----------------------------------------------------------------------------
 
@@ -218,7 +215,7 @@ class DOClient(object):
             failure = None
             try:
                 self.requests_made += 1
-                response = self.api.perform(path, method, dict(params or {}))
+                response = self.transport.perform(path, method, dict(params or {}))
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
                 if not retry_ambiguous:
                     raise AmbiguousWriteError("%s %s: connection failed (%s)" % (method, path, exc.__class__.__name__),
@@ -259,14 +256,6 @@ class DOClient(object):
 
     def get(self, path, params=None):
         return self.request("GET", path, params)
-
-    def get_or_none(self, path, params=None):
-        try:
-            return self.get(path, params)
-        except DOAPIError as exc:
-            if exc.status == 404:
-                return None
-            raise
 
     def delete(self, path, params=None):
         """DELETE that counts a 404 as done (a retried delete whose first response was lost)."""
@@ -330,21 +319,14 @@ class DOClient(object):
 def client_from_module(module):
     """Build the client from a module's api_* options, or fail_json with what to fix."""
     from ansible.module_utils.basic import missing_required_lib
-    if not HAS_DIGITALOCEAN:
-        module.fail_json(msg=missing_required_lib("python-digitalocean"), exception=str(DIGITALOCEAN_IMPORT_ERROR))
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
     params = module.params
     try:
         client = DOClient(params.get("api_token"), params.get("api_url"), params.get("api_timeout") or DEFAULT_TIMEOUT)
     except (DOAPIError, ValueError) as exc:
         module.fail_json(msg=str(exc))
-    client.export_environment()
     return client
-
-
-def fail_from_error(module, exc, **result):
-    kwargs = exc.fail_kwargs() if isinstance(exc, DOAPIError) else dict(msg=str(exc))
-    kwargs.update(result)
-    module.fail_json(**kwargs)
 
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -377,4 +359,4 @@ def droplet_ips(droplet):
 
 
 __all__ = ["DOClient", "DOAPIError", "AmbiguousWriteError", "api_argument_spec", "client_from_module",
-           "normalize_api_url", "droplet_ips", "check_slug", "fail_from_error", "HAS_DIGITALOCEAN", "digitalocean"]
+           "normalize_api_url", "droplet_ips", "check_slug", "HAS_REQUESTS", "HAS_DIGITALOCEAN"]

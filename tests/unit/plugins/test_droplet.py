@@ -287,15 +287,3 @@ def test_unknown_region_fails_with_the_api_message(do_emulator, run):
     assert result["failed"] is True and "422" in result["msg"] and "region" in result["msg"].lower()
     assert do_emulator.state.droplets == {}
 
-
-def test_every_library_object_uses_the_configured_end_point(do_emulator, run):
-    import os
-
-    import digitalocean
-
-    run(droplet, name="web", region="fra1")
-    assert os.environ["DIGITALOCEAN_END_POINT"] == do_emulator.url
-    # Objects python-digitalocean builds itself read the end point from the environment.
-    listed = digitalocean.Manager(token=do_emulator.token).get_all_droplets()
-    assert [d.name for d in listed] == ["web"]
-    assert all(d.end_point == do_emulator.url for d in listed)
