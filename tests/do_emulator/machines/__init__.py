@@ -18,6 +18,10 @@ import importlib
 import threading
 
 
+class MachineError(RuntimeError):
+    """A droplet's machine could not be made, booted, or changed; the message says why and what to do."""
+
+
 class MachineBackend:
     """Interface of a machine backend; also the ``none`` implementation."""
 
