@@ -91,5 +91,5 @@ def test_no_docker_at_all_and_not_root(tmp_path):
 def test_nothing_missing_passes_the_check(bin_dir):
     recipe = re.search(r"^RECIPE_VERSION=(\d+)", BUILD_IMAGES.read_text(), re.M).group(1)
     fake(bin_dir, "docker", f'case "$1" in info) exit 0 ;; image) echo {recipe} ;; esac')
-    proc, _ = run(["/bin/bash", BUILD_IMAGES, "--check", "13", "12"], path_without(bin_dir, "debootstrap", "dockerd"))
+    proc = run(["/bin/bash", BUILD_IMAGES, "--check", "13", "12"], path_without(bin_dir, "debootstrap", "dockerd"))[0]
     assert proc.returncode == 0 and proc.stderr == "", proc.stderr
