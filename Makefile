@@ -59,8 +59,12 @@ sanity: venv ## ansible-test sanity on a clean copy of the tracked files
 	bash tests/sanity/run.sh
 
 .PHONY: unit
-unit: venv fixtures ## pytest: plugins, emulator, collection build and install
+unit: venv ## pytest, no Docker engine, images or generated fixtures needed: plugins, emulator, roles' tools
 	pytest -q -n 2 --dist loadgroup tests/unit $(PYTEST_ARGS)
+
+.PHONY: integration
+integration: venv fixtures ## pytest on Docker test hosts (make images) and on bundles PyTrackDat's own generator made
+	pytest -q -n 2 --dist loadgroup tests/integration $(PYTEST_ARGS)
 
 .PHONY: molecule
 molecule: venv standins ## Molecule scenarios (all, or one: make molecule S=server_setup)
@@ -94,7 +98,7 @@ changelog: venv ## lint the changelog fragments
 	antsibull-changelog lint
 
 .PHONY: test
-test: lint changelog sanity unit molecule e2e ## every test there is
+test: lint changelog sanity unit integration molecule e2e ## every test there is
 	@echo "make test: all suites passed"
 
 .PHONY: clean

@@ -30,7 +30,7 @@ LABEL = "pytrackdat.emulator"
 IMAGE = "local/debian-systemd:13"
 # Droplet ids of this test run, unlikely to meet another session's on the shared engine.
 BASE_ID = 7_000_000 + (os.getpid() % 100_000) * 10
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
 USER_DATA = "#!/bin/sh\necho \"ran at $(date +%s%N)\" >> /root/user-data-runs\n"
 
 

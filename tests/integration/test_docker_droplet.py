@@ -15,8 +15,8 @@ from tests.do_emulator import Emulator
 from tests.do_emulator.pytest_plugin import assert_loopback
 from tests.do_emulator.validation import spec_missing_reason
 
-from ..systemd_host import require_engine_and_image
-from .helpers import wait_for
+from .systemd_host import require_engine_and_image
+from tests.unit.emulator.helpers import wait_for
 
 pytestmark = [pytest.mark.docker, pytest.mark.xdist_group("docker-machines")]
 IMAGE = "local/debian-systemd:13"

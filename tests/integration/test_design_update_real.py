@@ -22,7 +22,7 @@ import zipfile
 
 import pytest
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 FILES = os.path.join(ROOT, "roles", "pytrackdat_backup", "files")
 MAKE_REAL = os.path.join(ROOT, "tests", "fixtures", "pytrackdat", "make_real_bundles.py")
 CACHE = os.path.join(os.path.expanduser("~"), ".cache", "pytrackdat-deploy-tests")

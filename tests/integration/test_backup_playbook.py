@@ -10,8 +10,8 @@ import subprocess
 
 import pytest
 
-from ..systemd_host import PROJECT, boot, docker, run_playbook
-from .conftest import make_site_db
+from .systemd_host import PROJECT, boot, docker, run_playbook
+from tests.unit.backup.conftest import make_site_db
 
 pytestmark = pytest.mark.docker
 HOST = "ptdhost"
