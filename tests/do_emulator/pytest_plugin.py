@@ -5,8 +5,9 @@
 Register with ``pytest_plugins = ["tests.do_emulator.pytest_plugin"]`` (tests/conftest.py does).
 
 - ``do_emulator``: one server per test session, ``reset()`` before each test; traffic is checked
-  against DigitalOcean's OpenAPI spec when the spec is present, and a test whose traffic drew a
-  response that breaks the spec fails (at teardown) with the violations listed.
+  against DigitalOcean's OpenAPI spec (vendored in ``openapi/``), and a test whose traffic drew a
+  response that breaks the spec fails (at teardown) with the violations listed. Without the spec
+  (or openapi-core) the run stops before the first test: nothing runs unvalidated or skips quietly.
 - ``do_env``: ``do_emulator`` plus the environment python-digitalocean reads
   (``DIGITALOCEAN_END_POINT``, ``DIGITALOCEAN_ACCESS_TOKEN``, a request timeout); refuses to run
   unless the end point is loopback, so a test can never reach the real API.
@@ -16,13 +17,12 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import warnings
 from urllib.parse import urlsplit
 
 import pytest
 
 from .app import Emulator
-from .validation import spec_missing_reason
+from .validation import require_spec, spec_missing_reason
 
 
 def assert_loopback(url):
@@ -37,14 +37,19 @@ def assert_loopback(url):
     return url
 
 
+def pytest_configure(config):
+    """A missing spec is an error for the whole run, before any test: tests that check traffic against it
+    must neither skip nor run unvalidated in a clone that lacks it (xdist workers leave it to the controller)."""
+    reason = spec_missing_reason()
+    if reason and not hasattr(config, "workerinput"):
+        raise pytest.UsageError(f"the DigitalOcean emulator's tests need the OpenAPI spec: {reason}")
+
+
 @pytest.fixture(scope="session")
 def do_emulator_session():
-    """The session's emulator (validating when the spec is available)."""
-    reason = spec_missing_reason()
-    if reason:
-        warnings.warn(f"do_emulator runs without spec validation: {reason}", stacklevel=1)
-    emulator = Emulator(machine_backend="none", validate=reason is None, action_delay=0.2)
-    emulator.spec_skip_reason = reason
+    """The session's emulator, validating every exchange against the spec."""
+    require_spec()
+    emulator = Emulator(machine_backend="none", validate=True, action_delay=0.2)
     emulator.start()
     yield emulator
     emulator.stop()

@@ -7,6 +7,10 @@ fixture fails the test. Requests that break it are reported, except the deviatio
 accepts from python-digitalocean 1.17.0 (listed in ``docs``: ../shared/notes/digitalocean-api.md),
 which are counted as ``allowed`` instead.
 
+The spec is vendored in ``openapi/`` (gzip-compressed, with its SOURCE.txt, LICENSE and NOTICE), so
+every clone validates; env ``PTD_DO_OPENAPI_SPEC`` points elsewhere (a ``.yaml`` or a ``.yaml.gz``). A
+missing spec is an error: the pytest plugin stops the run rather than test without validation.
+
 Parsing the 3 MB YAML takes seconds, so the parsed dict is pickled to ``.cache/`` (keyed by the
 file's size and mtime) and the built ``OpenAPI`` object is kept once per process.
 """
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import gc
+import gzip
 import hashlib
 import json
 import os
@@ -24,7 +29,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_SPEC = REPO_ROOT.parent / "shared" / "digitalocean-openapi" / "DigitalOcean-public.v2.bundled.yaml"
+DEFAULT_SPEC = Path(__file__).resolve().parent / "openapi" / "DigitalOcean-public.v2.bundled.yaml.gz"
 SPEC_HOST = "https://api.digitalocean.com"
 
 _lock = threading.Lock()
@@ -36,21 +41,34 @@ SAMPLE_ABOVE = 5
 
 
 def spec_path():
-    """Where the spec is: env PTD_DO_OPENAPI_SPEC, else ../shared/digitalocean-openapi/ next to the repo."""
+    """Where the spec is: env PTD_DO_OPENAPI_SPEC, else the copy vendored in tests/do_emulator/openapi/."""
     return Path(os.environ.get("PTD_DO_OPENAPI_SPEC") or DEFAULT_SPEC)
 
 
 def spec_missing_reason():
-    """None when the spec can be used, else a sentence saying why not (for pytest.skip)."""
+    """None when the spec can be used, else a sentence saying why not (the pytest plugin makes it an error)."""
     path = spec_path()
     if not path.is_file():
-        return (f"DigitalOcean's OpenAPI spec is not at {path} (set PTD_DO_OPENAPI_SPEC or provide "
-                "../shared/digitalocean-openapi/DigitalOcean-public.v2.bundled.yaml); spec validation needs it")
+        where = "PTD_DO_OPENAPI_SPEC points" if os.environ.get("PTD_DO_OPENAPI_SPEC") else (
+            "it is vendored in tests/do_emulator/openapi/ (see SOURCE.txt there); PTD_DO_OPENAPI_SPEC can point")
+        return (f"DigitalOcean's OpenAPI spec is not at {path}: {where} to a DigitalOcean-public.v2.bundled.yaml "
+                "(or .yaml.gz); spec validation needs it")
     try:
         import openapi_core  # noqa: F401  pylint: disable=import-outside-toplevel,unused-import
     except ImportError:
         return "openapi-core is not installed (make venv installs it from requirements-dev.txt)"
     return None
+
+
+class SpecMissing(RuntimeError):
+    """DigitalOcean's OpenAPI spec (or openapi-core) is not there: validation cannot run."""
+
+
+def require_spec():
+    """Raise ``SpecMissing`` unless the spec and openapi-core are there."""
+    reason = spec_missing_reason()
+    if reason:
+        raise SpecMissing(reason)
 
 
 def load_spec_dict(path=None):
@@ -67,7 +85,8 @@ def load_spec_dict(path=None):
         except (OSError, pickle.UnpicklingError, EOFError):
             pass
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with path.open(encoding="utf-8") as handle:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
         data = yaml.load(handle, Loader=loader)  # nosec - safe loader
     # `default: null` without `nullable: true` (see digitalocean-api.md): the only schema that fails
     # openapi-spec-validator.
@@ -187,6 +206,8 @@ class TrafficValidator:
     """Validates request/response pairs and records what breaks the spec."""
 
     def __init__(self, path=None):
+        if path is None:
+            require_spec()
         self.openapi = get_openapi(path)
         from openapi_core.testing import MockRequest, MockResponse  # pylint: disable=import-outside-toplevel
         self._request_cls, self._response_cls = MockRequest, MockResponse
