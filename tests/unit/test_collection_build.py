@@ -3,6 +3,8 @@
 """The collection builds into a Galaxy tarball that installs offline and works from where it was installed."""
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 import tarfile
@@ -97,3 +99,21 @@ def test_installed_playbooks_parse_by_their_fqcn(installed, tmp_path):
     inventory = "localhost,"
     for name in playbooks:
         run([BIN / "ansible-playbook", "-i", inventory, "--syntax-check", f"pytrackdat.deploy.{name}"], cwd=installed, env=env)
+
+
+def test_readme_ansible_doc_commands_work_from_the_install(installed, tmp_path):
+    """Every `ansible-doc ...` the README gives renders from an installed collection (ansible-doc exits 0 with only a
+    warning when a plugin is not found, so the output is checked, not the exit status)."""
+    commands = re.findall(r"`(ansible-doc [^`]+)`", (ROOT / "README.md").read_text())
+    assert any("-t inventory" in c for c in commands), commands
+    modules = sorted(p.stem for p in (ROOT / "plugins" / "modules").glob("*.py"))
+    empty_config = tmp_path / "ansible.cfg"
+    empty_config.write_text("[defaults]\n")
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(installed), ANSIBLE_CONFIG=str(empty_config))
+    for command in commands:
+        for name in modules if "<name>" in command else [None]:
+            args = shlex.split(command.replace("<name>", name or ""))
+            proc = subprocess.run([BIN / args[0], *args[1:]], cwd=installed, env=env, capture_output=True, text=True,
+                                  timeout=120, check=False)
+            assert proc.returncode == 0 and "not found" not in proc.stderr, (args, proc.stderr)
+            assert args[-1] in proc.stdout, (args, proc.stdout[:300])
