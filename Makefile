@@ -50,9 +50,10 @@ standins: fixtures images ## build the local stand-ins for Docker Hub's images (
 	bash tests/fixtures/pytrackdat/standin/build.sh build/fixtures/wheels > /dev/null
 
 .PHONY: lint
-lint: venv ## ansible-lint (production profile) and yamllint
+lint: venv ## ansible-lint (production profile), yamllint and shellcheck
 	yamllint -s .
 	ansible-lint --profile production
+	bash scripts/shellcheck.sh
 
 .PHONY: sanity
 sanity: venv ## ansible-test sanity on a clean copy of the tracked files
