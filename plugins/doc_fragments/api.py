@@ -18,8 +18,8 @@ options:
       - When not set, the first of the environment variables E(DIGITALOCEAN_ACCESS_TOKEN), E(DIGITALOCEAN_TOKEN)
         and E(DO_API_TOKEN) that is set is used, in that order; these are the names the
         P(pytrackdat.deploy.droplets#inventory) inventory plugin reads too.
-      - A vaulted variable works as well (C(api_token: "{{ vault_do_token }}")), also set once for every module
-        of a play with C(module_defaults).
+      - 'A vaulted variable works as well (C(api_token: "{{ vault_do_token }}")), also set once for every module
+        of a play with C(module_defaults).'
       - The token is never logged nor returned.
     type: str
     aliases: [oauth_token]
