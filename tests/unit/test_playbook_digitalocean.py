@@ -186,14 +186,19 @@ def test_default_firewall_lets_ssh_http_and_https_in_from_anywhere(emu, banners,
 
 @pytest.fixture
 def vaulted_token(tmp_path):
+    """The token only in ansible-vault: a variable file for the playbooks, and the inventory's own api_token."""
     password = tmp_path / "vault-pass"
     password.write_text("correct horse battery staple\n")
+    vault = ["--vault-password-file", str(password)]
     secret = tmp_path / "secret.yml"
     secret.write_text("pytrackdat_api_token: %s\n" % TOKEN)
-    subprocess.run(["ansible-vault", "encrypt", "--vault-password-file", str(password), str(secret)],
-                   env=ansible_env(), check=True, capture_output=True)
-    assert TOKEN not in secret.read_text()
-    return ["-e", "@" + str(secret), "--vault-password-file", str(password)]
+    subprocess.run(["ansible-vault", "encrypt"] + vault + [str(secret)], env=ansible_env(), check=True, capture_output=True)
+    api_token = subprocess.run(["ansible-vault", "encrypt_string"] + vault + ["--name", "api_token", TOKEN], env=ansible_env(),
+                               check=True, capture_output=True, text=True).stdout
+    inventory = tmp_path / "droplets.yml"
+    inventory.write_text("plugin: pytrackdat.deploy.droplets\ntags: [pytrackdat]\n" + api_token)
+    assert TOKEN not in secret.read_text() + inventory.read_text()
+    return ["-e", "@" + str(secret)] + vault, str(inventory)
 
 
 @pytest.fixture
@@ -207,9 +212,9 @@ def no_hosts(tmp_path):
 def test_check_mode_takes_the_token_from_any_source_and_never_prints_it(emu, settings, source, request):
     args = ["--check", "-e", "@" + settings(pytrackdat_dns_zone="example.test")]
     token_env, inventory = source, None
-    if source == "vault":      # the droplets inventory cannot read a playbook variable: a static inventory
-        args += request.getfixturevalue("vaulted_token")
-        token_env, inventory = None, request.getfixturevalue("no_hosts")
+    if source == "vault":
+        vault_args, inventory = request.getfixturevalue("vaulted_token")
+        args, token_env = args + vault_args, None
     emu.state.create_domain({"name": "example.test"})
     proc, output = run_playbooks(emu, ["provision.yml"], *args, token_env=token_env, inventory=inventory)
     assert proc.returncode == 0, output[-4000:]
