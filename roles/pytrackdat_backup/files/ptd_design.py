@@ -98,21 +98,19 @@ def run_tables(image, code_dir, data_dir, csv_dir, script, mode, reset=False):
 
 
 def _extract_code(bundle, dest):
+    """Unpack the bundle's code (no database, snapshots or static files) into `dest`; returns the site folder."""
     with zipfile.ZipFile(bundle) as archive:
-        top = ptd_designcheck.archive_top(archive, bundle) + "/"
+        top = ptd_designcheck.archive_top(archive, bundle)
+        members = []
         for info in archive.infolist():
-            rel = info.filename[len(top):]
+            rel = info.filename[len(top) + 1:]
             if not rel or rel.split("/")[0] in ("db.sqlite3", "snapshots", "static"):
                 continue
             if rel.startswith("/") or ".." in rel.split("/"):
                 raise DesignError("unsafe member %r in %s" % (info.filename, bundle))
-            target = os.path.join(dest, rel)
-            if info.filename.endswith("/"):
-                os.makedirs(target, exist_ok=True)
-                continue
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            with archive.open(info) as src, open(target, "wb") as dst:
-                shutil.copyfileobj(src, dst)
+            members.append(info)
+        archive.extractall(dest, members)
+    return os.path.join(dest, top)
 
 
 def core_counts(db):
@@ -130,7 +128,7 @@ def carry_over(opts):
         os.makedirs(path, mode=0o700)
     ptd_sqlite.online_copy(opts.db, os.path.join(old_data, "db.sqlite3"))
     exported = run_tables(image, opts.app_dir, old_data, csv_dir, opts.tables_script, "export")
-    _extract_code(opts.new_bundle, new_code)
+    new_code = _extract_code(opts.new_bundle, new_code)
     new_db = os.path.join(new_code, "db.sqlite3")
     ptd_sqlite.online_copy(os.path.join(old_data, "db.sqlite3"), new_db)
     os.makedirs(os.path.join(new_code, "snapshots"), exist_ok=True)

@@ -19,6 +19,8 @@ ROWS = 250
 
 
 def load_tool():
+    if os.path.dirname(TOOL) not in sys.path:  # its modules beside it, as on the server
+        sys.path.insert(0, os.path.dirname(TOOL))
     spec = importlib.util.spec_from_file_location("ptd_backup", TOOL)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
