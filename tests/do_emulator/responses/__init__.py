@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """HTTP in and out, one module per resource (moto's responses.py): request parsing, bodies, and the routes.
 
-Each resource module has its handlers and its ``ROUTES``; this package joins them into one routing table.
+Each resource module has its ``ROUTES`` (a route that is one model call is one line, made by ``base.answer``
+or ``base.listing``; the others are small functions); this package joins them into one routing table.
 Each handler takes a ``Call`` and returns ``(status, body)``; ``body`` None means an empty body.
 Handlers run with the state lock held and raise ``ApiError`` for API errors.
 """
@@ -53,7 +54,8 @@ def route(method, path):
     raise ApiError(404, "The resource you were accessing could not be found.")
 
 
-# Every handler stays reachable as ``responses.<handler>`` (tests swap one in ``_COMPILED`` by identity).
+# Every handler is reachable as ``responses.<handler name>`` (tests swap one in ``_COMPILED`` by identity);
+# no handler is named like a resource module (GET /v2/account is ``get_account``).
 globals().update({handler.__name__: handler for _method, _template, handler in ROUTES})
 
 __all__ = ["ApiError", "Call", "DEFAULT_PER_PAGE", "MAX_PER_PAGE", "ROUTES", "paginate", "route", "template_for"]

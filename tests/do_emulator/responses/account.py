@@ -1,43 +1,17 @@
 # Copyright: (c) 2026, pytrackdat.deploy contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The account and its SSH keys."""
+"""The account and its SSH keys (by id or by fingerprint)."""
 
 from __future__ import annotations
 
-from .base import paginate
-
-
-def account(call):
-    return 200, {"account": call.state.account()}
-
-
-def list_keys(call):
-    return paginate(call, "ssh_keys", list(call.state.ssh_keys.values()))
-
-
-def create_key(call):
-    return 201, {"ssh_key": call.state.create_ssh_key(call.json())}
-
-
-def get_key(call):
-    return 200, {"ssh_key": call.state.get_ssh_key(call.params["key"])}
-
-
-def update_key(call):
-    return 200, {"ssh_key": call.state.update_ssh_key(call.params["key"], call.json())}
-
-
-def delete_key(call):
-    call.state.delete_ssh_key(call.params["key"])
-    return 204, None
-
+from .base import answer, listing
 
 ROUTES = [
     # (method, path template with {param}, handler). Order matters: literals before {params}.
-    ("GET", "/v2/account", account),
-    ("GET", "/v2/account/keys", list_keys),
-    ("POST", "/v2/account/keys", create_key),
-    ("GET", "/v2/account/keys/{key}", get_key),
-    ("PUT", "/v2/account/keys/{key}", update_key),
-    ("DELETE", "/v2/account/keys/{key}", delete_key),
+    ("GET", "/v2/account", answer("get_account", 200, "account", "account")),
+    ("GET", "/v2/account/keys", listing("list_keys", "ssh_keys", lambda call: list(call.state.ssh_keys.values()))),
+    ("POST", "/v2/account/keys", answer("create_key", 201, "ssh_key", "create_ssh_key", body="*")),
+    ("GET", "/v2/account/keys/{key}", answer("get_key", 200, "ssh_key", "get_ssh_key", ("key",))),
+    ("PUT", "/v2/account/keys/{key}", answer("update_key", 200, "ssh_key", "update_ssh_key", ("key",), body="*")),
+    ("DELETE", "/v2/account/keys/{key}", answer("delete_key", 204, None, "delete_ssh_key", ("key",))),
 ]

@@ -4,19 +4,9 @@
 
 from __future__ import annotations
 
-from .base import paginate
-
-
-def list_actions(call):
-    return paginate(call, "actions", list(call.state.actions.values()))
-
-
-def get_action(call):
-    return 200, {"action": call.state.get_action(call.params["action"])}
-
+from .base import answer, listing
 
 ROUTES = [
-    # (method, path template with {param}, handler). Order matters: literals before {params}.
-    ("GET", "/v2/actions", list_actions),
-    ("GET", "/v2/actions/{action}", get_action),
+    ("GET", "/v2/actions", listing("list_actions", "actions", lambda call: list(call.state.actions.values()))),
+    ("GET", "/v2/actions/{action}", answer("get_action", 200, "action", "get_action", ("action",))),
 ]

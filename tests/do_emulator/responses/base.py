@@ -1,6 +1,7 @@
 # Copyright: (c) 2026, pytrackdat.deploy contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What every resource's handlers share: the parsed request (``Call``) and DO's pagination."""
+"""What every resource's handlers share: the parsed request (``Call``), DO's pagination, and the two
+handler makers that keep a route that is one model call to one line (``answer``, ``listing``)."""
 
 from __future__ import annotations
 
@@ -73,3 +74,27 @@ def paginate(call, key, items, extra=None):
     if extra:
         body.update(extra)
     return 200, body
+
+
+def answer(name, status, key, method, params=(), body=None, **options):
+    """The handler ``name`` for a route that is one model call: ``call.state.<method>(*path params[, body],
+    **options)``, answered with ``status`` and ``{key: result}``, or with an empty body when ``key`` is None.
+
+    ``body`` is "*" for the request's JSON object or the name of one of its fields. A path parameter the
+    route does not have is "default" (the /v2/projects/default routes share the {project} handlers)."""
+    def handle(call):
+        args = [call.params.get(param, "default") for param in params]
+        if body is not None:
+            args.append(call.json() if body == "*" else call.json().get(body))
+        result = getattr(call.state, method)(*args, **options)
+        return status, (None if key is None else {key: result})
+    handle.__name__ = handle.__qualname__ = name
+    return handle
+
+
+def listing(name, key, items):
+    """The handler ``name`` for a list route: ``items(call)``, paginated under ``key``."""
+    def handle(call):
+        return paginate(call, key, items(call))
+    handle.__name__ = handle.__qualname__ = name
+    return handle

@@ -4,11 +4,7 @@
 
 from __future__ import annotations
 
-from .base import paginate
-
-
-def list_domains(call):
-    return paginate(call, "domains", [call.state.get_domain(name) for name in call.state.domains])
+from .base import answer, listing
 
 
 def create_domain(call):
@@ -16,53 +12,25 @@ def create_domain(call):
     return 201, {"domain": call.state.get_domain(domain["name"])}
 
 
-def get_domain(call):
-    return 200, {"domain": call.state.get_domain(call.params["domain"])}
+def _records(call):
+    return call.state.list_records(call.params["domain"], name=call.arg("name"), record_type=call.arg("type"))
 
 
-def delete_domain(call):
-    call.state.delete_domain(call.params["domain"])
-    return 204, None
-
-
-def list_records(call):
-    records = call.state.list_records(call.params["domain"], name=call.arg("name"), record_type=call.arg("type"))
-    return paginate(call, "domain_records", records)
-
-
-def create_record(call):
-    return 201, {"domain_record": call.state.create_record(call.params["domain"], call.json())}
-
-
-def get_record(call):
-    return 200, {"domain_record": call.state.get_record(call.params["domain"], call.params["record"])}
-
-
-def put_record(call):
-    return 200, {"domain_record": call.state.update_record(call.params["domain"], call.params["record"], call.json(),
-                                                           replace=True)}
-
-
-def patch_record(call):
-    return 200, {"domain_record": call.state.update_record(call.params["domain"], call.params["record"], call.json(),
-                                                           replace=False)}
-
-
-def delete_record(call):
-    call.state.delete_record(call.params["domain"], call.params["record"])
-    return 204, None
-
+_RECORD = ("domain", "record")
 
 ROUTES = [
     # (method, path template with {param}, handler). Order matters: literals before {params}.
-    ("GET", "/v2/domains", list_domains),
+    ("GET", "/v2/domains", listing("list_domains", "domains", lambda call: [call.state.get_domain(n) for n in call.state.domains])),
     ("POST", "/v2/domains", create_domain),
-    ("GET", "/v2/domains/{domain}", get_domain),
-    ("DELETE", "/v2/domains/{domain}", delete_domain),
-    ("GET", "/v2/domains/{domain}/records", list_records),
-    ("POST", "/v2/domains/{domain}/records", create_record),
-    ("GET", "/v2/domains/{domain}/records/{record}", get_record),
-    ("PUT", "/v2/domains/{domain}/records/{record}", put_record),
-    ("PATCH", "/v2/domains/{domain}/records/{record}", patch_record),
-    ("DELETE", "/v2/domains/{domain}/records/{record}", delete_record),
+    ("GET", "/v2/domains/{domain}", answer("get_domain", 200, "domain", "get_domain", ("domain",))),
+    ("DELETE", "/v2/domains/{domain}", answer("delete_domain", 204, None, "delete_domain", ("domain",))),
+    ("GET", "/v2/domains/{domain}/records", listing("list_records", "domain_records", _records)),
+    ("POST", "/v2/domains/{domain}/records",
+     answer("create_record", 201, "domain_record", "create_record", ("domain",), body="*")),
+    ("GET", "/v2/domains/{domain}/records/{record}", answer("get_record", 200, "domain_record", "get_record", _RECORD)),
+    ("PUT", "/v2/domains/{domain}/records/{record}",
+     answer("put_record", 200, "domain_record", "update_record", _RECORD, body="*", replace=True)),
+    ("PATCH", "/v2/domains/{domain}/records/{record}",
+     answer("patch_record", 200, "domain_record", "update_record", _RECORD, body="*", replace=False)),
+    ("DELETE", "/v2/domains/{domain}/records/{record}", answer("delete_record", 204, None, "delete_record", _RECORD)),
 ]

@@ -4,59 +4,23 @@
 
 from __future__ import annotations
 
-from .base import paginate
+from .base import answer, listing
 
-
-def list_firewalls(call):
-    return paginate(call, "firewalls", list(call.state.firewalls.values()))
-
-
-def create_firewall(call):
-    return 202, {"firewall": call.state.create_firewall(call.json())}
-
-
-def get_firewall(call):
-    return 200, {"firewall": call.state.get_firewall(call.params["firewall"])}
-
-
-def update_firewall(call):
-    return 200, {"firewall": call.state.update_firewall(call.params["firewall"], call.json())}
-
-
-def delete_firewall(call):
-    call.state.delete_firewall(call.params["firewall"])
-    return 204, None
-
-
-def firewall_add_droplets(call):
-    call.state.firewall_droplets(call.params["firewall"], call.json().get("droplet_ids"), add=True)
-    return 204, None
-
-
-def firewall_remove_droplets(call):
-    call.state.firewall_droplets(call.params["firewall"], call.json().get("droplet_ids"), add=False)
-    return 204, None
-
-
-def firewall_add_tags(call):
-    call.state.firewall_tags(call.params["firewall"], call.json().get("tags"), add=True)
-    return 204, None
-
-
-def firewall_remove_tags(call):
-    call.state.firewall_tags(call.params["firewall"], call.json().get("tags"), add=False)
-    return 204, None
-
+_ID = ("firewall",)
 
 ROUTES = [
     # (method, path template with {param}, handler). Order matters: literals before {params}.
-    ("GET", "/v2/firewalls", list_firewalls),
-    ("POST", "/v2/firewalls", create_firewall),
-    ("GET", "/v2/firewalls/{firewall}", get_firewall),
-    ("PUT", "/v2/firewalls/{firewall}", update_firewall),
-    ("DELETE", "/v2/firewalls/{firewall}", delete_firewall),
-    ("POST", "/v2/firewalls/{firewall}/droplets", firewall_add_droplets),
-    ("DELETE", "/v2/firewalls/{firewall}/droplets", firewall_remove_droplets),
-    ("POST", "/v2/firewalls/{firewall}/tags", firewall_add_tags),
-    ("DELETE", "/v2/firewalls/{firewall}/tags", firewall_remove_tags),
+    ("GET", "/v2/firewalls", listing("list_firewalls", "firewalls", lambda call: list(call.state.firewalls.values()))),
+    ("POST", "/v2/firewalls", answer("create_firewall", 202, "firewall", "create_firewall", body="*")),
+    ("GET", "/v2/firewalls/{firewall}", answer("get_firewall", 200, "firewall", "get_firewall", _ID)),
+    ("PUT", "/v2/firewalls/{firewall}", answer("update_firewall", 200, "firewall", "update_firewall", _ID, body="*")),
+    ("DELETE", "/v2/firewalls/{firewall}", answer("delete_firewall", 204, None, "delete_firewall", _ID)),
+    ("POST", "/v2/firewalls/{firewall}/droplets",
+     answer("firewall_add_droplets", 204, None, "firewall_droplets", _ID, body="droplet_ids", add=True)),
+    ("DELETE", "/v2/firewalls/{firewall}/droplets",
+     answer("firewall_remove_droplets", 204, None, "firewall_droplets", _ID, body="droplet_ids", add=False)),
+    ("POST", "/v2/firewalls/{firewall}/tags",
+     answer("firewall_add_tags", 204, None, "firewall_tags", _ID, body="tags", add=True)),
+    ("DELETE", "/v2/firewalls/{firewall}/tags",
+     answer("firewall_remove_tags", 204, None, "firewall_tags", _ID, body="tags", add=False)),
 ]

@@ -4,44 +4,22 @@
 
 from __future__ import annotations
 
-from .base import paginate
-
-
-def list_tags(call):
-    return paginate(call, "tags", [call.state.tag_view(name) for name in call.state.tags])
+from .base import answer, listing
 
 
 def create_tag(call):
-    name = call.json().get("name")
-    name = call.state.ensure_tag(name)
+    name = call.state.ensure_tag(call.json().get("name"))
     return 201, {"tag": call.state.tag_view(name)}
-
-
-def get_tag(call):
-    return 200, {"tag": call.state.get_tag(call.params["tag"])}
-
-
-def delete_tag(call):
-    call.state.delete_tag(call.params["tag"])
-    return 204, None
-
-
-def tag_resources(call):
-    call.state.tag_resources(call.params["tag"], call.json().get("resources"), add=True)
-    return 204, None
-
-
-def untag_resources(call):
-    call.state.tag_resources(call.params["tag"], call.json().get("resources"), add=False)
-    return 204, None
 
 
 ROUTES = [
     # (method, path template with {param}, handler). Order matters: literals before {params}.
-    ("GET", "/v2/tags", list_tags),
+    ("GET", "/v2/tags", listing("list_tags", "tags", lambda call: [call.state.tag_view(n) for n in call.state.tags])),
     ("POST", "/v2/tags", create_tag),
-    ("GET", "/v2/tags/{tag}", get_tag),
-    ("DELETE", "/v2/tags/{tag}", delete_tag),
-    ("POST", "/v2/tags/{tag}/resources", tag_resources),
-    ("DELETE", "/v2/tags/{tag}/resources", untag_resources),
+    ("GET", "/v2/tags/{tag}", answer("get_tag", 200, "tag", "get_tag", ("tag",))),
+    ("DELETE", "/v2/tags/{tag}", answer("delete_tag", 204, None, "delete_tag", ("tag",))),
+    ("POST", "/v2/tags/{tag}/resources",
+     answer("tag_resources", 204, None, "tag_resources", ("tag",), body="resources", add=True)),
+    ("DELETE", "/v2/tags/{tag}/resources",
+     answer("untag_resources", 204, None, "tag_resources", ("tag",), body="resources", add=False)),
 ]
