@@ -114,8 +114,9 @@ def _is_model_class(node):
 
 
 def _definition(call):
-    unparse = getattr(ast, "unparse", None)  # Python 3.9+
-    return unparse(call) if unparse else ast.dump(call, annotate_fields=False)
+    if hasattr(ast, "unparse"):  # Python 3.9+
+        return ast.unparse(call)
+    return ast.dump(call, annotate_fields=False)
 
 
 def tables(source):
