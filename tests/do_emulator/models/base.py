@@ -34,4 +34,3 @@ def unprocessable(message):
 
 def iso(ts):
     return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-

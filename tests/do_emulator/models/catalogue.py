@@ -28,7 +28,6 @@ IMAGES = {
 }
 
 
-
 class CatalogueModel:
     """Regions, sizes and images (``self.snapshots``: image id -> private snapshot image)."""
 

@@ -14,7 +14,6 @@ DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-zA-Z0-9_]([a-zA-Z0-9\-_]{0,61}[a-zA-Z
 RECORD_TYPES = ("A", "AAAA", "CAA", "CNAME", "MX", "NS", "SOA", "SRV", "TXT")
 
 
-
 class DomainModel:
     """``self.domains``: name -> domain; ``self.records``: domain name -> {record id -> record}."""
 

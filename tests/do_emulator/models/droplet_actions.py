@@ -12,7 +12,6 @@ DROPLET_ACTIONS = ("power_on", "power_off", "shutdown", "reboot", "power_cycle",
                    "resize", "snapshot", "enable_ipv6", "enable_private_networking", "rename")
 
 
-
 class DropletActionModel:
     """What each droplet action does to the droplet (and to its machine) once it completes."""
 

@@ -13,7 +13,6 @@ from .base import ApiError, iso, not_found, unprocessable
 FIREWALL_NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9.\-]*$")
 
 
-
 class FirewallModel:
     """``self.firewalls``: uuid -> firewall."""
 

@@ -34,7 +34,6 @@ def ssh_key_fingerprint(public_key):
     return ":".join(digest[i:i + 2] for i in range(0, 32, 2))
 
 
-
 class SshKeyModel:
     """``self.ssh_keys``: id -> ssh_key."""
 

@@ -11,7 +11,6 @@ from .base import ApiError, not_found, unprocessable
 TAG_RE = re.compile(r"^[a-zA-Z0-9_\-:]+$")
 
 
-
 class TagModel:
     """``self.tags``: name -> {"name": name}; a droplet's or firewall's ``tags`` list holds the names."""
 
