@@ -2,6 +2,10 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The account: every resource model combined over one set of collections, its lifecycle and its state file.
 
+Each resource's rules live in its own model (``models/<resource>.py``); ``State`` creates the collections
+they share (deleting a droplet touches firewalls, tags and projects; creating one starts an action), and
+the models reach each other through ``self``.
+
 Everything is guarded by one re-entrant lock: the HTTP layer takes it per request. Actions complete
 lazily: every public entry point first runs ``tick()``, which finishes the actions whose delay has
 passed and whose machine call has returned.
