@@ -4,8 +4,8 @@
 
 Responses must follow the spec: a response that breaks it is an emulator bug, and the pytest
 fixture fails the test. Requests that break it are reported, except the deviations the real API
-accepts from python-digitalocean 1.17.0 (listed in ``docs``: ../shared/notes/digitalocean-api.md),
-which are counted as ``allowed`` instead.
+accepts from python-digitalocean 1.17.0 and community.digitalocean (``_allowed_request_deviation`` below,
+and the README's contract), which are counted as ``allowed`` instead.
 
 The spec is vendored in ``openapi/`` (gzip-compressed, with its SOURCE.txt, LICENSE and NOTICE), so
 every clone validates; env ``PTD_DO_OPENAPI_SPEC`` points elsewhere (a ``.yaml`` or a ``.yaml.gz``). A
@@ -88,7 +88,7 @@ def load_spec_dict(path=None):
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding="utf-8") as handle:
         data = yaml.load(handle, Loader=loader)  # nosec - safe loader
-    # `default: null` without `nullable: true` (see digitalocean-api.md): the only schema that fails
+    # `default: null` without `nullable: true`: the only schema in the vendored spec that fails
     # openapi-spec-validator.
     stop = data.get("components", {}).get("schemas", {}).get("chat_completion_request", {}).get("properties", {}).get("stop")
     if isinstance(stop, dict) and stop.get("default", "x") is None:
