@@ -13,19 +13,17 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
-import time
 
 from ansible_collections.pytrackdat.deploy.plugins.module_utils.do_api import (
     DOAPIError, check_slug, droplet_ips, HOSTNAME_RE,
 )
+from ansible_collections.pytrackdat.deploy.plugins.module_utils.do_runner import ResourceRunner
 
 DEFAULT_SIZE = "s-1vcpu-512mb-10gb"
 DEFAULT_IMAGE = "ubuntu-24-04-x64"
 FINGERPRINT_RE = re.compile(r"^([0-9a-f]{2}:){15}[0-9a-f]{2}$")
 TAG_RE = re.compile(r"^[A-Za-z0-9_:\-]{1,255}$")
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-POLL_FIRST = 0.3
-POLL_CAP = 10.0
 
 
 def droplet_argument_spec():
@@ -108,12 +106,13 @@ def _power(droplet):
     return "off" if droplet.get("status") == "off" else "active"
 
 
+def _is_up(droplet):
+    return droplet.get("status") == "active" and droplet_ips(droplet)[0] is not None
+
+
 def comparable(droplet):
     """The attributes the module reconciles, for diff output."""
-    if not droplet:
-        return {"state": "absent"}
     return {
-        "state": "present",
         "id": droplet.get("id"),
         "name": droplet.get("name"),
         "region": _region(droplet),
@@ -124,13 +123,15 @@ def comparable(droplet):
     }
 
 
-class DropletRunner(object):
-    def __init__(self, module, client, sleep=time.sleep):
-        self.module = module
-        self.client = client
-        self.params = module.params
-        self._sleep = sleep
-        self.changed = False
+class DropletRunner(ResourceRunner):
+    resource_key = what = "droplet"
+    collection = "droplets"
+    check_params = staticmethod(validate_params)
+    comparable = staticmethod(comparable)
+
+    def result_fields(self, resource):
+        public4, private4, public6 = droplet_ips(resource)
+        return dict(public_ipv4=public4, private_ipv4=private4, ipv6=public6)
 
     # -- lookups ---------------------------------------------------------------------------------
 
@@ -140,7 +141,7 @@ class DropletRunner(object):
         ``region`` is not part of the lookup: a droplet with the name in another region is the same site,
         and ``refuse_replacement`` says what moving it takes instead of planning a second one."""
         name = self.params["name"]
-        listed = self.client.list_all("droplets", "droplets", {"name": name})
+        listed = self.client.list_all(self.collection, "droplets", {"name": name})
         matches = [d for d in listed if d.get("name") == name]
         if len(matches) > 1:
             listed = ", ".join("%s (%s)" % (d.get("id"), _region(d)) for d in matches)
@@ -199,53 +200,24 @@ class DropletRunner(object):
     def get(self, droplet_id):
         return self.client.get("droplets/%s" % droplet_id)["droplet"]
 
-    # -- results ---------------------------------------------------------------------------------
-
-    def result(self, droplet, before=None, after=None, **extra):
-        public4, private4, public6 = droplet_ips(droplet)
-        result = dict(changed=self.changed, droplet=droplet or {}, public_ipv4=public4,
-                      private_ipv4=private4, ipv6=public6)
-        if self.module._diff and before is not None:
-            result["diff"] = dict(before=before, after=after)
-        result.update(extra)
-        return result
-
-    def fail(self, msg, droplet=None, **extra):
-        self.module.fail_json(**self.result(droplet, msg=msg, **extra))
-
     # -- waiting ---------------------------------------------------------------------------------
 
-    def wait_until(self, droplet, ready, what):
-        """Poll the droplet with doubling intervals (0.3 s up to 10 s) until ``ready(droplet)``."""
-        timeout = self.params["wait_timeout"]
-        deadline = time.time() + timeout
-        interval = POLL_FIRST
-        while not ready(droplet):
-            remaining = deadline - time.time()
-            if remaining <= 0:
-                self.fail("droplet %r (id %s) was not %s within wait_timeout=%ss (status %r)"
-                          % (droplet.get("name"), droplet.get("id"), what, timeout, droplet.get("status")), droplet)
-            self._sleep(min(interval, remaining))
-            interval = min(interval * 2, POLL_CAP)
-            droplet = self.get(droplet["id"])
+    def wait_until_up(self, droplet):
+        """The droplet once it is active with a public IPv4; fail after wait_timeout."""
+        droplet, ready = self.poll(droplet, lambda d: self.get(d["id"]), _is_up, self.params["wait_timeout"])
+        if not ready:
+            self.fail("droplet %r (id %s) was not active with a public IPv4 within wait_timeout=%ss (status %r)"
+                      % (droplet.get("name"), droplet.get("id"), self.params["wait_timeout"], droplet.get("status")),
+                      droplet)
         return droplet
 
-    @staticmethod
-    def _is_up(droplet):
-        return droplet.get("status") == "active" and droplet_ips(droplet)[0] is not None
-
     def wait_action(self, action, droplet):
-        timeout = self.params["wait_timeout"]
-        deadline = time.time() + timeout
-        interval = POLL_FIRST
-        while action.get("status") == "in-progress":
-            remaining = deadline - time.time()
-            if remaining <= 0:
-                self.fail("action %s (%s) on droplet %s still in progress after wait_timeout=%ss"
-                          % (action.get("id"), action.get("type"), droplet.get("id"), timeout), droplet)
-            self._sleep(min(interval, remaining))
-            interval = min(interval * 2, POLL_CAP)
-            action = self.client.get("actions/%s" % action["id"])["action"]
+        action, finished = self.poll(action, lambda a: self.client.get("actions/%s" % a["id"])["action"],
+                                     lambda a: a.get("status") != "in-progress", self.params["wait_timeout"])
+        if not finished:
+            self.fail("action %s (%s) on droplet %s still in progress after wait_timeout=%ss"
+                      % (action.get("id"), action.get("type"), droplet.get("id"), self.params["wait_timeout"]),
+                      droplet)
         if action.get("status") == "errored":
             self.fail("action %s (%s) on droplet %s errored at DigitalOcean"
                       % (action.get("id"), action.get("type"), droplet.get("id")), droplet)
@@ -279,26 +251,25 @@ class DropletRunner(object):
                 body[key] = p[key]
         return body
 
-    def create(self):
+    def launch(self):
+        """Create the droplet (once), wait until it is up, power it off when asked to."""
         body = self.create_body()
-        planned = {"state": "present", "name": body["name"], "region": body.get("region"), "size": body["size"],
-                   "tags": sorted(body.get("tags") or []), "backups": body["backups"], "power": self.params["power"]}
-        if self.module.check_mode:
-            self.changed = True
-            return self.result(None, comparable(None), planned)
-        answer, fresh = self.client.create("droplets", body, self.find, "droplet %r" % body["name"])
-        self.changed = True
-        droplet = answer["droplet"] if fresh else answer
+        self.plan(None, {"state": "present", "name": body["name"], "region": body.get("region"),
+                         "size": body["size"], "tags": sorted(body.get("tags") or []), "backups": body["backups"],
+                         "power": self.params["power"]})
+        if self.check_mode:
+            return self.result(None)
+        droplet, dummy = self.create(body, "droplet %r" % body["name"])
         if self.params["wait"] or self.params["power"] == "off":
-            droplet = self.wait_until(droplet, self._is_up, "active with a public IPv4")
+            droplet = self.wait_until_up(droplet)
         if self.params["power"] == "off":
             self.action(droplet, "power_off")
             droplet = self.get(droplet["id"])
-        return self.result(droplet, comparable(None), planned)
+        return self.result(droplet)
 
     # -- reconcile -------------------------------------------------------------------------------
 
-    def plan(self, droplet):
+    def steps(self, droplet):
         """What differs, as a list of (kind, detail) steps, plus warnings."""
         p = self.params
         steps, warnings = [], []
@@ -334,9 +305,8 @@ class DropletRunner(object):
             steps.append(("power_on" if p["power"] == "active" else "power_off", None))
         return steps, warnings
 
-    @staticmethod
-    def planned_state(droplet, steps):
-        after = comparable(droplet)
+    def planned_state(self, droplet, steps):
+        after = self.describe(droplet)
         for kind, detail in steps:
             if kind == "tag":
                 after["tags"] = sorted(set(after["tags"]) | set([detail]))
@@ -374,43 +344,24 @@ class DropletRunner(object):
 
     def reconcile(self, droplet):
         if self.params["wait"] and droplet.get("status") == "new":
-            droplet = self.wait_until(droplet, self._is_up, "active with a public IPv4")
-        steps, warnings = self.plan(droplet)
+            droplet = self.wait_until_up(droplet)
+        steps, warnings = self.steps(droplet)
         for warning in warnings:
             self.module.warn(warning)
-        before = comparable(droplet)
-        after = self.planned_state(droplet, steps)
-        if not steps:
-            return self.result(droplet, before, after)
-        self.changed = True
-        if self.module.check_mode:
-            return self.result(droplet, before, after)
-        self.apply(droplet, steps)
-        droplet = self.get(droplet["id"])
-        return self.result(droplet, before, after)
+        if self.plan(droplet, self.planned_state(droplet, steps)) and not self.check_mode:
+            self.apply(droplet, steps)
+            droplet = self.get(droplet["id"])
+        return self.result(droplet)
 
-    # -- delete ----------------------------------------------------------------------------------
+    # -- the two states --------------------------------------------------------------------------
 
-    def delete(self, droplet):
-        if droplet is None:
-            return self.result(None, comparable(None), comparable(None))
-        self.changed = True
-        if not self.module.check_mode:
-            self.client.delete("droplets/%s" % droplet["id"])
-        return self.result(droplet, comparable(droplet), comparable(None))
+    def present(self, current):
+        if current is None:
+            return self.launch()
+        self.refuse_replacement(current)
+        return self.reconcile(current)
 
-    def run(self):
-        errors = validate_params(self.params)
-        if errors:
-            self.fail("Invalid droplet options: " + "; ".join(errors))
-        try:
-            droplet = self.find()
-            if droplet is None:
-                return self.delete(None) if self.params["state"] == "absent" else self.create()
-            self.refuse_replacement(droplet)
-            if self.params["state"] == "absent":
-                return self.delete(droplet)
-            return self.reconcile(droplet)
-        except DOAPIError as exc:
-            kwargs = exc.fail_kwargs()
-            self.module.fail_json(**self.result(None, **kwargs))
+    def absent(self, current):
+        if current is not None:
+            self.refuse_replacement(current)
+        return super().absent(current)

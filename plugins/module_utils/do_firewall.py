@@ -10,7 +10,7 @@ __metaclass__ = type
 import ipaddress
 import re
 
-from ansible_collections.pytrackdat.deploy.plugins.module_utils.do_api import DOAPIError
+from ansible_collections.pytrackdat.deploy.plugins.module_utils.do_runner import ResourceRunner
 
 PORTS_RE = re.compile(r"^(all|\d{1,5}(-\d{1,5})?)$")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{0,254}$")
@@ -109,10 +109,7 @@ def validate_params(params):
 
 
 def comparable(firewall):
-    if not firewall:
-        return {"state": "absent"}
     return {
-        "state": "present",
         "name": firewall.get("name"),
         "inbound_rules": normalise_rules(firewall.get("inbound_rules"), "sources"),
         "outbound_rules": normalise_rules(firewall.get("outbound_rules"), "destinations"),
@@ -131,25 +128,15 @@ def _api_rule(rule, side):
     return out
 
 
-class FirewallRunner(object):
-    def __init__(self, module, client):
-        self.module = module
-        self.client = client
-        self.params = module.params
-
-    def result(self, changed, firewall, before=None, after=None, **extra):
-        result = dict(changed=changed, firewall=firewall or {})
-        if self.module._diff and before is not None:
-            result["diff"] = dict(before=before, after=after)
-        result.update(extra)
-        return result
-
-    def fail(self, msg, firewall=None, **extra):
-        self.module.fail_json(**self.result(False, firewall, msg=msg, **extra))
+class FirewallRunner(ResourceRunner):
+    resource_key = what = "firewall"
+    collection = "firewalls"
+    check_params = staticmethod(validate_params)
+    comparable = staticmethod(comparable)
 
     def find(self):
         name = self.params["name"]
-        matches = [f for f in self.client.list_all("firewalls", "firewalls") if f.get("name") == name]
+        matches = [f for f in self.client.list_all(self.collection, "firewalls") if f.get("name") == name]
         if len(matches) > 1:
             self.fail("%d firewalls are named %r (ids %s); delete or rename the extra ones"
                       % (len(matches), name, ", ".join(f["id"] for f in matches)))
@@ -170,55 +157,30 @@ class FirewallRunner(object):
         body["tags"] = list(p["tags"]) if p.get("tags") is not None else list(current.get("tags") or [])
         return body
 
-    def verify(self, firewall, wanted):
+    def verify(self, firewall):
         """Fail loudly when DigitalOcean did not apply what was asked (peers fail silently here)."""
         got = comparable(firewall)
         problems = []
         for key in ("droplet_ids", "tags", "inbound_rules", "outbound_rules"):
-            if got[key] != wanted[key]:
-                problems.append("%s is %s, expected %s" % (key, got[key], wanted[key]))
+            if got[key] != self.after[key]:
+                problems.append("%s is %s, expected %s" % (key, got[key], self.after[key]))
         if firewall.get("status") == "failed":
             problems.append("status is 'failed' (pending changes: %s)" % firewall.get("pending_changes"))
         if problems:
             self.fail("DigitalOcean did not apply firewall %r as asked: %s" % (firewall.get("name"), "; ".join(problems)),
                       firewall)
 
-    def present(self, firewall):
-        if firewall is None and not self.params.get("inbound_rules") and not self.params.get("outbound_rules"):
+    def present(self, current):
+        if current is None and not self.params.get("inbound_rules") and not self.params.get("outbound_rules"):
             self.fail("firewall %r does not exist: give at least one rule in inbound_rules or outbound_rules to create "
                       "it" % self.params["name"])
-        body = self.desired_body(firewall)
-        before = comparable(firewall)
-        after = comparable(body)
-        if firewall is not None and before == after:
-            return self.result(False, firewall, before, after)
-        if self.module.check_mode:
-            return self.result(True, firewall, before, after)
-        if firewall is None:
-            answer, fresh = self.client.create("firewalls", body, self.find, "firewall %r" % body["name"])
-            firewall = answer["firewall"] if fresh else answer
-            if not fresh and comparable(firewall) != after:
-                firewall = self.client.request("PUT", "firewalls/%s" % firewall["id"], body)["firewall"]
-        else:
-            firewall = self.client.request("PUT", "firewalls/%s" % firewall["id"], body)["firewall"]
-        self.verify(firewall, after)
-        return self.result(True, firewall, before, after)
-
-    def absent(self, firewall):
-        if firewall is None:
-            return self.result(False, None, comparable(None), comparable(None))
-        if not self.module.check_mode:
-            self.client.delete("firewalls/%s" % firewall["id"])
-        return self.result(True, firewall, comparable(firewall), comparable(None))
-
-    def run(self):
-        errors = validate_params(self.params)
-        if errors:
-            self.fail("Invalid firewall options: " + "; ".join(errors))
-        try:
-            firewall = self.find()
-            if self.params["state"] == "absent":
-                return self.absent(firewall)
-            return self.present(firewall)
-        except DOAPIError as exc:
-            self.module.fail_json(**self.result(False, None, **exc.fail_kwargs()))
+        body = self.desired_body(current)
+        if not self.plan(current, self.describe(body)) or self.check_mode:
+            return self.result(current)
+        firewall, fresh = current, False
+        if current is None:
+            firewall, fresh = self.create(body, "firewall %r" % body["name"])
+        if not fresh and self.describe(firewall) != self.after:
+            firewall = self.client.request("PUT", self.path(firewall), body)["firewall"]
+        self.verify(firewall)
+        return self.result(firewall)

@@ -12,7 +12,7 @@ import binascii
 import hashlib
 import struct
 
-from ansible_collections.pytrackdat.deploy.plugins.module_utils.do_api import DOAPIError
+from ansible_collections.pytrackdat.deploy.plugins.module_utils.do_runner import ResourceRunner
 
 KEY_TYPES = (
     "ssh-rsa", "ssh-dss", "ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
@@ -64,92 +64,62 @@ def ssh_key_argument_spec():
     )
 
 
-class SSHKeyRunner(object):
-    def __init__(self, module, client):
-        self.module = module
-        self.client = client
-        self.params = module.params
+def _comparable(key):
+    return {"name": key.get("name"), "fingerprint": (key.get("fingerprint") or "").lower()}
+
+
+class SSHKeyRunner(ResourceRunner):
+    """Keys are found by fingerprint; ``state=absent`` with only a name deletes the one key of that name."""
+
+    resource_key = "ssh_key"
+    what = "SSH key"
+    collection = "account/keys"
+    comparable = staticmethod(_comparable)
+
+    def __init__(self, module, client, **kwargs):
+        super().__init__(module, client, **kwargs)
         self.wanted_fingerprint = None
 
-    def result(self, changed, key, before=None, after=None, **extra):
-        result = dict(changed=changed, ssh_key=key or {}, fingerprint=(key or {}).get("fingerprint")
-                      or self.wanted_fingerprint)
-        if self.module._diff and before is not None:
-            result["diff"] = dict(before=before, after=after)
-        result.update(extra)
-        return result
-
-    def list_keys(self):
-        return self.client.list_all("account/keys", "ssh_keys")
-
-    def find_by_fingerprint(self, keys=None):
-        for key in keys if keys is not None else self.list_keys():
-            if (key.get("fingerprint") or "").lower() == self.wanted_fingerprint:
-                return key
-        return None
+    def result_fields(self, resource):
+        return {"fingerprint": (resource or {}).get("fingerprint") or self.wanted_fingerprint}
 
     def validate(self):
         p = self.params
-        self.wanted_fingerprint = None
         if p["public_key"] is not None:
             try:
                 self.wanted_fingerprint = fingerprint(p["public_key"])
             except MalformedKeyError as exc:
-                self.module.fail_json(msg="Malformed public_key: %s" % exc, changed=False, ssh_key={}, fingerprint=None)
+                self.fail("Malformed public_key: %s" % exc)
         elif p["fingerprint"]:
             self.wanted_fingerprint = p["fingerprint"].strip().lower()
         if p["state"] == "present":
             if p["public_key"] is None:
-                self.module.fail_json(msg="state=present needs public_key", changed=False, ssh_key={}, fingerprint=None)
+                return ["state=present needs public_key"]
             if not p["name"] or not p["name"].strip():
-                self.module.fail_json(msg="state=present needs a non-empty name", changed=False, ssh_key={},
-                                      fingerprint=self.wanted_fingerprint)
+                return ["state=present needs a non-empty name"]
         elif not self.wanted_fingerprint and not p["name"]:
-            self.module.fail_json(msg="state=absent needs public_key, fingerprint or name", changed=False, ssh_key={},
-                                  fingerprint=None)
+            return ["state=absent needs public_key, fingerprint or name"]
+        return []
 
-    def present(self):
-        name = self.params["name"].strip()
-        keys = self.list_keys()
-        key = self.find_by_fingerprint(keys)
-        after = {"name": name, "fingerprint": self.wanted_fingerprint, "state": "present"}
-        if key is None:
-            before = {"state": "absent"}
-            if self.module.check_mode:
-                return self.result(True, None, before, after)
-            body = {"name": name, "public_key": self.params["public_key"].strip()}
-            answer, fresh = self.client.create("account/keys", body, self.find_by_fingerprint, "SSH key %r" % name)
-            return self.result(True, answer["ssh_key"] if fresh else answer, before, after)
-        before = {"name": key.get("name"), "fingerprint": key.get("fingerprint"), "state": "present"}
-        if key.get("name") == name:
-            return self.result(False, key, before, after)
-        if self.module.check_mode:
-            return self.result(True, dict(key, name=name), before, after)
-        updated = self.client.request("PUT", "account/keys/%s" % key["id"], {"name": name})["ssh_key"]
-        return self.result(True, updated, before, after)
-
-    def absent(self):
-        keys = self.list_keys()
+    def find(self):
+        keys = self.client.list_all(self.collection, "ssh_keys")
         if self.wanted_fingerprint:
             matches = [k for k in keys if (k.get("fingerprint") or "").lower() == self.wanted_fingerprint]
         else:
             matches = [k for k in keys if k.get("name") == self.params["name"]]
             if len(matches) > 1:
-                self.module.fail_json(msg="%d SSH keys are named %r (ids %s); give public_key or fingerprint to say "
-                                      "which one to delete" % (len(matches), self.params["name"],
-                                                               ", ".join(str(k["id"]) for k in matches)),
-                                      changed=False, ssh_key={}, fingerprint=None)
-        if not matches:
-            return self.result(False, None, {"state": "absent"}, {"state": "absent"})
-        key = matches[0]
-        before = {"name": key.get("name"), "fingerprint": key.get("fingerprint"), "state": "present"}
-        if not self.module.check_mode:
-            self.client.delete("account/keys/%s" % key["id"])
-        return self.result(True, key, before, {"state": "absent"})
+                self.fail("%d SSH keys are named %r (ids %s); give public_key or fingerprint to say which one to "
+                          "delete" % (len(matches), self.params["name"], ", ".join(str(k["id"]) for k in matches)))
+        return matches[0] if matches else None
 
-    def run(self):
-        self.validate()
-        try:
-            return self.present() if self.params["state"] == "present" else self.absent()
-        except DOAPIError as exc:
-            self.module.fail_json(changed=False, ssh_key={}, fingerprint=self.wanted_fingerprint, **exc.fail_kwargs())
+    def present(self, current):
+        name = self.params["name"].strip()
+        if not self.plan(current, self.describe({"name": name, "fingerprint": self.wanted_fingerprint})):
+            return self.result(current)
+        if self.check_mode:
+            return self.result(dict(current, name=name) if current else None)
+        if current is None:
+            body = {"name": name, "public_key": self.params["public_key"].strip()}
+            key, dummy = self.create(body, "SSH key %r" % name)
+            return self.result(key)
+        return self.result(self.client.request("PUT", self.path(current), {"name": name})["ssh_key"])

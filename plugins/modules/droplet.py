@@ -197,18 +197,12 @@ ipv6:
   sample: "2a03:b0c0:3:d0::1"
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.pytrackdat.deploy.plugins.module_utils.do_api import api_argument_spec, client_from_module
 from ansible_collections.pytrackdat.deploy.plugins.module_utils.do_droplet import DropletRunner, droplet_argument_spec
+from ansible_collections.pytrackdat.deploy.plugins.module_utils.do_runner import run_module
 
 
 def main():
-    argument_spec = api_argument_spec()
-    argument_spec.update(droplet_argument_spec())
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    client = client_from_module(module)
-    module.exit_json(**DropletRunner(module, client).run())
+    run_module(DropletRunner, droplet_argument_spec())
 
 
 if __name__ == "__main__":

@@ -167,18 +167,14 @@ firewall:
            "outbound_rules": [], "droplet_ids": [], "tags": ["pytrackdat"], "pending_changes": []}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.pytrackdat.deploy.plugins.module_utils.do_api import api_argument_spec, client_from_module
-from ansible_collections.pytrackdat.deploy.plugins.module_utils.do_firewall import FirewallRunner, firewall_argument_spec
+from ansible_collections.pytrackdat.deploy.plugins.module_utils.do_firewall import (
+    FirewallRunner, firewall_argument_spec,
+)
+from ansible_collections.pytrackdat.deploy.plugins.module_utils.do_runner import run_module
 
 
 def main():
-    argument_spec = api_argument_spec()
-    argument_spec.update(firewall_argument_spec())
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    client = client_from_module(module)
-    module.exit_json(**FirewallRunner(module, client).run())
+    run_module(FirewallRunner, firewall_argument_spec())
 
 
 if __name__ == "__main__":

@@ -84,19 +84,13 @@ fingerprint:
   sample: "3b:16:bf:e4:8b:00:8b:b8:59:8c:a9:d3:f0:19:45:fa"
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.pytrackdat.deploy.plugins.module_utils.do_api import api_argument_spec, client_from_module
 from ansible_collections.pytrackdat.deploy.plugins.module_utils.do_ssh_key import SSHKeyRunner, ssh_key_argument_spec
+from ansible_collections.pytrackdat.deploy.plugins.module_utils.do_runner import run_module
 
 
 def main():
-    argument_spec = api_argument_spec()
-    argument_spec.update(ssh_key_argument_spec())
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           required_if=[("state", "present", ("name", "public_key"))])
-    client = client_from_module(module)
-    module.exit_json(**SSHKeyRunner(module, client).run())
+    run_module(SSHKeyRunner, ssh_key_argument_spec(),
+               required_if=[("state", "present", ("name", "public_key"))])
 
 
 if __name__ == "__main__":

@@ -87,10 +87,10 @@ def test_playbook_check_then_apply_then_idempotent(do_emulator, tmp_path):
     assert len(do_emulator.request_log) - before == 2          # one list per module
 
 
-def test_missing_python_digitalocean_is_reported_not_a_traceback(tmp_path):
-    blocker = tmp_path / "blocked" / "digitalocean"
+def test_missing_requests_is_reported_not_a_traceback(tmp_path):
+    blocker = tmp_path / "blocked" / "requests"
     blocker.mkdir(parents=True)
-    (blocker / "__init__.py").write_text("raise ImportError('python-digitalocean hidden for this test')\n")
+    (blocker / "__init__.py").write_text("raise ImportError('requests hidden for this test')\n")
     env = ansible_env({"PYTHONPATH": str(blocker.parent), "ANSIBLE_CALLBACK_RESULT_FORMAT": "json"})
     proc = subprocess.run(["ansible", "localhost", "-c", "local", "-i", "localhost,", "-m", "pytrackdat.deploy.droplet",
                            "-a", "name=web api_token=ptd-unused-token api_url=http://127.0.0.1:9/v2/",
@@ -98,4 +98,4 @@ def test_missing_python_digitalocean_is_reported_not_a_traceback(tmp_path):
                           capture_output=True, text=True, env=env, timeout=120, check=False)
     assert proc.returncode != 0
     result = json.loads(proc.stdout.split("=>", 1)[1])
-    assert "python-digitalocean" in result["msg"] and "Traceback" not in result["msg"]
+    assert "requests" in result["msg"] and "Traceback" not in result["msg"]

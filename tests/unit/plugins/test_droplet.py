@@ -286,4 +286,3 @@ def test_unknown_region_fails_with_the_api_message(do_emulator, run):
     result = run(droplet, name="web", region="xyz9")
     assert result["failed"] is True and "422" in result["msg"] and "region" in result["msg"].lower()
     assert do_emulator.state.droplets == {}
-
