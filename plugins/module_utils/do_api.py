@@ -158,6 +158,7 @@ class DOClient(object):
         self.transport = _Transport(token, self.api_url, self.timeout)
         self.requests_made = 0
         self.retries = 0
+        self.writes = 0     # requests other than GET that the API answered with success
 
     # -- transport -----------------------------------------------------------------------------
 
@@ -225,6 +226,7 @@ class DOClient(object):
             else:
                 status = response.status_code
                 if status < 400:
+                    self.writes += method != "GET"
                     if status == 204 or not response.content:
                         return {}
                     try:
