@@ -9,14 +9,21 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: domain_record
-short_description: Point a name at an IP address with an A or AAAA record on a DigitalOcean-managed domain
+short_description: Manage an A, AAAA, CNAME, MX, TXT or CAA record on a DigitalOcean-managed domain
 version_added: 0.1.0
 description:
-  - Ensures one A (IPv4) or AAAA (IPv6) record for O(name) in O(domain) holds O(data), updating the existing
-    record in place (one PUT) when the address or TTL changed, or removes it.
+  - Ensures a DNS record for O(name) in O(domain) exists as given, or removes it.
+  - A, AAAA and CNAME records are one per name and type. When the address or target (O(data)) or the TTL
+    changed, the existing record is updated in place (one PUT). When several records of the type exist for the
+    name the module fails and lists their ids.
+  - A name can have several MX, TXT and CAA records, so these are identified by O(data) (and a CAA record by
+    O(tag) as well). O(priority), O(flags) and O(ttl) of such a record are updated in place; other data means
+    another record.
+  - Data is compared in one form whatever the API echoes back - IPv6 addresses compressed, host names in
+    lowercase without the final dot, V(@) for the domain itself - so a second run changes nothing.
   - The domain must already be managed by DigitalOcean in the account; the module fails with a message saying
     so when it is not.
-  - When several records of the type exist for the name the module fails and lists their ids.
+  - Every value is checked before any request, with a message that says what is wrong.
 author:
   - pytrackdat.deploy developers (@pytrackdat)
 extends_documentation_fragment:
@@ -26,7 +33,7 @@ attributes:
     description: Reports whether the record would be created, updated or removed; sends only read requests.
     support: full
   diff_mode:
-    description: Shows type, name, data and TTL before and after.
+    description: Shows type, name, data, TTL (and priority, flags, tag where they apply) before and after.
     support: full
 options:
   domain:
@@ -42,20 +49,39 @@ options:
     default: "@"
   type:
     description:
-      - Record type. When unset it follows from O(data) (V(A) for IPv4, V(AAAA) for IPv6).
+      - Record type. When unset it follows from O(data) when that is an IP address (V(A) for IPv4, V(AAAA) for
+        IPv6); the other types must be given.
       - Required with O(state=absent) when O(data) is not given.
     type: str
-    choices: [A, AAAA]
+    choices: [A, AAAA, CNAME, MX, TXT, CAA]
   data:
     description:
-      - The IP address. Required with O(state=present).
-      - With O(state=absent) only a record with this address is removed.
+      - What the record holds. V(A) and V(AAAA) - an IP address. V(CNAME) and V(MX) - a host name, taken as fully
+        qualified (V(samples.example.org), with or without the final dot), or V(@) for the domain itself.
+        V(TXT) - one line of text. V(CAA) - a CA's domain such as V(letsencrypt.org) (or V(;) to allow none) for
+        the tags V(issue) and V(issuewild), a C(mailto:) or C(https://) URL for V(iodef).
+      - Required with O(state=present).
+      - With O(state=absent), an A, AAAA or CNAME record is removed only when it has this data; an MX, TXT or CAA
+        record needs it to say which one to remove.
     type: str
   ttl:
     description:
       - Time to live in seconds (at least 30).
     type: int
     default: 1800
+  priority:
+    description:
+      - Priority of an V(MX) record (0-65535, lower is preferred). Required for MX records, refused for others.
+    type: int
+  flags:
+    description:
+      - Flags of a V(CAA) record (0-255). V(0) when not given; V(128) marks the property critical.
+    type: int
+  tag:
+    description:
+      - Tag of a V(CAA) record. Required for CAA records, refused for others.
+    type: str
+    choices: [issue, issuewild, iodef]
   state:
     description:
       - V(present) creates or updates the record, V(absent) removes it.
@@ -80,6 +106,34 @@ EXAMPLES = r"""
     data: "{{ server.ipv6 }}"
   when: server.ipv6 is not none
 
+- name: Let www.samples.example.org follow the site's name
+  pytrackdat.deploy.domain_record:
+    domain: example.org
+    name: www.samples
+    type: CNAME
+    data: samples.example.org
+
+- name: Only Let's Encrypt may issue certificates for the site
+  pytrackdat.deploy.domain_record:
+    domain: example.org
+    name: samples
+    type: CAA
+    tag: issue
+    data: letsencrypt.org
+
+- name: Mail for the domain goes to the lab's mail server
+  pytrackdat.deploy.domain_record:
+    domain: example.org
+    type: MX
+    priority: 10
+    data: mail.example.org
+
+- name: A verification token
+  pytrackdat.deploy.domain_record:
+    domain: example.org
+    type: TXT
+    data: "site-verification=abc123"
+
 - name: Remove the A record
   pytrackdat.deploy.domain_record:
     domain: example.org
@@ -95,7 +149,8 @@ record:
       none. For O(state=absent) the record that was removed.
   returned: always
   type: dict
-  sample: {"id": 28448433, "type": "A", "name": "samples", "data": "203.0.113.10", "ttl": 1800}
+  sample: {"id": 28448433, "type": "A", "name": "samples", "data": "203.0.113.10", "ttl": 1800, "priority": null,
+           "flags": null, "tag": null}
 fqdn:
   description: The fully qualified name the record is for.
   returned: always
@@ -103,20 +158,14 @@ fqdn:
   sample: samples.example.org
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.pytrackdat.deploy.plugins.module_utils.do_api import api_argument_spec, client_from_module
 from ansible_collections.pytrackdat.deploy.plugins.module_utils.do_domain_record import (
     DomainRecordRunner, domain_record_argument_spec,
 )
+from ansible_collections.pytrackdat.deploy.plugins.module_utils.do_runner import run_module
 
 
 def main():
-    argument_spec = api_argument_spec()
-    argument_spec.update(domain_record_argument_spec())
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    client = client_from_module(module)
-    module.exit_json(**DomainRecordRunner(module, client).run())
+    run_module(DomainRecordRunner, domain_record_argument_spec())
 
 
 if __name__ == "__main__":
