@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, pytrackdat.deploy contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one place that talks to the DigitalOcean API for every module and the inventory plugin.
@@ -13,10 +12,6 @@ used: its only public request path, ``BaseAPI.get_data``, raises ``DataReadError
 overridable hook, ``get_timeout``, never sees a response. Retries, the ambiguous-create rule and the error
 hints need both, which the library offered only through its private, name-mangled ``__perform_request``.
 """
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import json
 import random
@@ -119,7 +114,7 @@ def _hint_for(status, error_id, api_message, method, path):
     return "DigitalOcean answered %s with %s %s %s." % (where, status, error_id or "", api_message)
 
 
-class _Transport(object):
+class _Transport:
     """One authenticated HTTP request to the API; returns the raw ``requests`` response (status and headers)."""
 
     def __init__(self, token, api_url, timeout):
@@ -137,7 +132,7 @@ class _Transport(object):
         return self.session.request(method, url, data=data, timeout=self.timeout)
 
 
-class DOClient(object):
+class DOClient:
     """Retrying, paginating access to the DigitalOcean API."""
 
     def __init__(self, token, api_url=None, timeout=DEFAULT_TIMEOUT, max_attempts=8, max_retry_time=120.0,

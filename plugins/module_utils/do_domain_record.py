@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, pytrackdat.deploy contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Logic of the domain_record module: A, AAAA, CNAME, MX, TXT and CAA records on a DigitalOcean-managed domain.
@@ -8,10 +7,6 @@ A name can carry several MX, TXT and CAA records, so those are identified by the
 its tag too); their priority, flags and TTL are updated in place. Data is compared in one canonical form
 (addresses compressed, host names lowercase without the final dot, ``@`` for the domain itself), so what the
 API echoes back compares equal to what was asked for."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import ipaddress
 import re

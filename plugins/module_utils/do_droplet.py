@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, pytrackdat.deploy contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Logic of the droplet module: find by name (in every region), create once, wait, reconcile, delete.
@@ -7,10 +6,6 @@ A droplet is identified by its name alone. What DigitalOcean cannot change in pl
 image, a smaller disk) makes the module fail with what such a move takes, before anything is sent:
 planning a second droplet with the same name would leave the first one running while DNS moves to an
 empty one."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import re
 

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, pytrackdat.deploy contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What every module runner does the same way: one lifecycle, one result shape, one error path, one poll.
@@ -15,10 +14,6 @@ in check mode. Every return, failures included, carries the same keys: ``changed
 reports ``changed`` as whether a write had already been applied. An API error anywhere ends in ``fail_json``
 with DOAPIError's message, status code and request id.
 """
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import time
 

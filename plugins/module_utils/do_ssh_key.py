@@ -1,11 +1,6 @@
-# -*- coding: utf-8 -*-
 # Copyright: (c) 2026, pytrackdat.deploy contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Logic of the ssh_key module: parse and fingerprint a public key locally, then register, rename or delete it."""
-
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
 
 import base64
 import binascii

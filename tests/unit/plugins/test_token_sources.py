@@ -6,13 +6,15 @@ in which order, and that the token never shows in a result."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
 from ansible_collections.pytrackdat.deploy.plugins.module_utils.do_api import TOKEN_ENV_VARS
 from ansible_collections.pytrackdat.deploy.plugins.modules import domain_record, droplet, firewall, ssh_key
 
-from .conftest import call_module
+from .conftest import ansible_env, call_module
 
 MODULES = {
     "droplet": (droplet, {"name": "web", "region": "fra1"}),
@@ -71,3 +73,38 @@ def test_a_rejected_token_is_not_echoed_in_the_failure(do_emulator):
     result, statuses = _check("droplet", do_emulator, api_token="wrong-but-secret-token")
     assert result["failed"] is True and statuses == [401]
     assert "wrong-but-secret-token" not in json.dumps(result)
+
+
+VAULT_PLAY = """
+- name: The token from a vaulted variable, set once with module_defaults
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  vars_files: [secrets.yml]
+  module_defaults:
+    pytrackdat.deploy.droplet:
+      api_token: "{{ vault_do_token }}"
+      api_url: "%s"
+  tasks:
+    - name: Droplet
+      pytrackdat.deploy.droplet:
+        name: ptd-vault
+        region: fra1
+"""
+
+
+def test_a_vaulted_token_set_through_module_defaults_works_and_is_not_shown(do_emulator, tmp_path):
+    (tmp_path / "vault-pass").write_text("ptd-test-vault-password\n")
+    (tmp_path / "secrets.yml").write_text("vault_do_token: %s\n" % do_emulator.token)
+    env = ansible_env({"ANSIBLE_VAULT_PASSWORD_FILE": str(tmp_path / "vault-pass")})
+    subprocess.run(["ansible-vault", "encrypt", str(tmp_path / "secrets.yml")], env=env, check=True,
+                   capture_output=True, timeout=60)
+    assert do_emulator.token not in (tmp_path / "secrets.yml").read_text()
+    (tmp_path / "play.yml").write_text(VAULT_PLAY % do_emulator.url)
+    proc = subprocess.run(["ansible-playbook", "-vvv", "--check", "-i", "localhost,", "-e",
+                           "ansible_python_interpreter=" + sys.executable, str(tmp_path / "play.yml")],
+                          env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "changed=1" in proc.stdout[proc.stdout.rindex("PLAY RECAP"):]
+    assert do_emulator.token not in proc.stdout + proc.stderr
+    assert [r["status"] for r in do_emulator.request_log] == [200]
