@@ -5,6 +5,7 @@
 A runner manages one kind of resource, found by what identifies it (a droplet's name, a key's fingerprint):
 
     run()  ->  validate()  ->  find()  ->  present(current) | absent(current)  ->  result(resource)
+                                           each: plan(current, after), then apply the writes
 
 ``present`` and ``absent`` are named after the ``state`` values. Each calls ``plan(current, after)``, which
 records the diff's two sides (``describe(current)`` and the wanted ``after``) and whether they differ; that
