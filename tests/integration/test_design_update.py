@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 FILES = os.path.join(ROOT, "roles", "pytrackdat_backup", "files")
 MAKE_BUNDLE = os.path.join(ROOT, "tests", "fixtures", "bundle", "make_bundle.py")
 DJANGO_PYTHON = os.path.join(os.path.expanduser("~"), ".cache", "ptd-fixture-django-venv", "bin", "python")

@@ -15,7 +15,7 @@ import pytest
 
 from tests.do_emulator.pytest_plugin import assert_loopback
 
-from .conftest import ROOT, ansible_env, writes
+from tests.unit.plugins.conftest import ROOT, ansible_env, writes
 
 INVENTORY = os.path.join("inventory", "droplets.yml")
 SERVER_PLAYBOOKS = ["backup.yml", "restore.yml", "deploy.yml", "setup.yml"]

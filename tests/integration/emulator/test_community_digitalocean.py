@@ -19,7 +19,7 @@ import pytest
 
 from tests.do_emulator.pytest_plugin import assert_loopback
 
-from .helpers import wait_for
+from tests.unit.emulator.helpers import wait_for
 
 BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.skipif(not (BIN / "ansible-playbook").exists() and not shutil.which("ansible-playbook"),

@@ -13,7 +13,7 @@ import pytest
 
 from tests.do_emulator.pytest_plugin import assert_loopback
 
-from .conftest import ROOT, ansible_env, writes
+from tests.unit.plugins.conftest import ROOT, ansible_env, writes
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from .conftest import ansible_env, writes
+from tests.unit.plugins.conftest import ansible_env, writes
 
 PLUGINS = [("module", "pytrackdat.deploy.droplet"), ("module", "pytrackdat.deploy.ssh_key"),
            ("module", "pytrackdat.deploy.firewall"), ("module", "pytrackdat.deploy.domain_record"),
