@@ -13,14 +13,21 @@ version_added: 0.1.0
 author:
   - pytrackdat.deploy developers (@pytrackdat)
 description:
-  - Lists the account's droplets (200 per request, following C(links.pages.next), so N droplets cost
-    ceil(N/200) requests) and adds each as a host named after the droplet.
+  - Lists the account's droplets (200 per request, so N droplets cost ceil(N/200) requests; after the first page,
+    which gives the count, up to four pages are fetched at a time) and adds each as a host named after the droplet.
   - C(ansible_host) is the droplet's public IPv4 address, or its private one with O(use_private_network).
   - Requests are retried on 429 (honouring C(Retry-After)), 5xx and connection errors, with bounded backoff.
   - The configuration file's name must end in C(droplets.yml), C(droplets.yaml), C(digitalocean.yml) or
     C(digitalocean.yaml).
+  - When the API rejects the token (or cannot be reached) the source fails to parse with the API's reason. Set
+    C(any_unparsed_is_failed = True) in the C([inventory]) section of C(ansible.cfg) (or
+    E(ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED=1)) so that C(ansible-inventory) and C(ansible-playbook) then stop
+    with a non-zero exit code; without it Ansible only warns and goes on with an empty inventory (the collection's
+    playbooks stop anyway, in C(playbooks/require_hosts.yml)).
+  - With O(cache=true) a run within O(cache_timeout) of the last one makes no API request
+    (C(ansible-inventory --flush-cache) or C(--flush-cache) on a playbook run fetches afresh).
 requirements:
-  - python-digitalocean >= 1.17.0
+  - requests >= 2.28
 extends_documentation_fragment:
   - constructed
   - inventory_cache
@@ -111,7 +118,9 @@ groups:
   web: "'web' in do_tags"
 """
 
-from ansible.errors import AnsibleError
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
@@ -124,6 +133,10 @@ try:
 except ImportError:  # ansible-core < 2.19 has no data tagging: templates are trusted as they are
     def trust_as_template(value):
         return value
+
+
+PER_PAGE = 200
+PAGE_THREADS = 4
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
@@ -146,28 +159,49 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             value = self.templar.template(trust_as_template(value))
         return value
 
-    def _client(self):
+    def _clients(self, count):
+        """``count`` API clients (one per thread that fetches pages), built from the options once."""
         token = self._templated_option("api_token")
         if not token:
-            raise AnsibleError("pytrackdat.deploy.droplets: no DigitalOcean API token; set api_token in %s or the "
-                               "DIGITALOCEAN_ACCESS_TOKEN environment variable" % self._source)
+            raise AnsibleParserError("pytrackdat.deploy.droplets: no DigitalOcean API token; set api_token in %s or "
+                                     "the DIGITALOCEAN_ACCESS_TOKEN environment variable" % self._source)
+        api_url = to_native(self._templated_option("api_url"))
         try:
-            return DOClient(to_native(token), to_native(self._templated_option("api_url")),
-                            float(self.get_option("api_timeout")))
+            return [DOClient(to_native(token), api_url, float(self.get_option("api_timeout"))) for dummy in range(count)]
         except (DOAPIError, ValueError) as exc:
-            raise AnsibleError("pytrackdat.deploy.droplets: %s" % to_native(exc))
+            raise AnsibleParserError("pytrackdat.deploy.droplets: %s" % to_native(exc))
 
     def _fetch(self):
-        params = {}
+        """Every droplet, 200 a page: the first page says how many there are, then the other pages are fetched
+        PAGE_THREADS at a time (each thread with its own client, pages in order), so N droplets still cost
+        ceil(N/200) requests but not ceil(N/200) round trips one after the other."""
+        query = {"per_page": PER_PAGE}
         tags = self.get_option("tags")
         if tags:
-            params["tag_name"] = tags[0]
+            query["tag_name"] = tags[0]
+        clients = self._clients(PAGE_THREADS)
         try:
-            return self._client().list_all("droplets", "droplets", params)
+            first = clients[0].get("droplets", query)
+            total = (first.get("meta") or {}).get("total")
+            if not ((first.get("links") or {}).get("pages") or {}).get("next"):
+                return list(first.get("droplets") or [])
+            if not isinstance(total, int):  # no count to plan with: follow the links one page after another
+                return clients[0].list_all("droplets", "droplets", query)
+            pages = list(range(2, -(-total // PER_PAGE) + 1))
+            shares = [(clients[i], pages[i::len(clients)]) for i in range(min(len(clients), len(pages)))]
+            with ThreadPoolExecutor(max_workers=len(shares)) as pool:
+                fetched = pool.map(lambda share: [(page, share[0].get("droplets", dict(query, page=page)))
+                                                  for page in share[1]], shares)
+                bodies = dict(pair for share in fetched for pair in share)
         except DOAPIError as exc:
-            raise AnsibleError("pytrackdat.deploy.droplets: %s" % to_native(exc))
+            raise AnsibleParserError("pytrackdat.deploy.droplets: %s" % to_native(exc))
+        droplets, seen = list(first.get("droplets") or []), set()
+        for page in pages:
+            droplets.extend(bodies[page].get("droplets") or [])
+        # a droplet created or deleted while the pages were read may shift another onto two pages: list it once
+        return [d for d in droplets if d.get("id") not in seen and not seen.add(d.get("id"))]
 
-    def _host_vars(self, droplet, attributes, prefix):
+    def _host_vars(self, droplet, attributes, prefix, private):
         host_vars = dict((prefix + key, droplet.get(key)) for key in attributes if key in droplet)
         public4, private4, public6 = droplet_ips(droplet)
         host_vars[prefix + "public_ipv4"] = public4
@@ -175,7 +209,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         host_vars[prefix + "ipv6"] = public6
         host_vars[prefix + "region_slug"] = (droplet.get("region") or {}).get("slug")
         host_vars[prefix + "image_slug"] = (droplet.get("image") or {}).get("slug")
-        address = private4 if self.get_option("use_private_network") else public4
+        address = private4 if private else public4
         if address:
             host_vars["ansible_host"] = address
         return host_vars
@@ -202,11 +236,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         groups = self.get_option("groups")
         keyed_groups = self.get_option("keyed_groups")
         construct = compose or groups or keyed_groups
+        private = self.get_option("use_private_network")
         for droplet in droplets:
             name = droplet.get("name")
             if not name or not wanted_tags.issubset(droplet.get("tags") or ()):
                 continue
-            host_vars = self._host_vars(droplet, attributes, prefix)
+            host_vars = self._host_vars(droplet, attributes, prefix, private)
             if filters and not self._passes(filters, host_vars, name, strict):
                 continue
             self.inventory.add_host(name)
@@ -220,8 +255,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def parse(self, inventory, loader, path, cache=True):
         super(InventoryModule, self).parse(inventory, loader, path, cache)
         if not HAS_DIGITALOCEAN:
-            raise AnsibleError("pytrackdat.deploy.droplets needs the python-digitalocean library on the controller: "
-                               "pip install python-digitalocean")
+            raise AnsibleParserError("pytrackdat.deploy.droplets needs the Python library requests on the controller: "
+                                     "pip install requests")
         self._source = path
         self._read_config_data(path)
         cache_key = self.get_cache_key(path)

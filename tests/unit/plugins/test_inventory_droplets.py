@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import subprocess
+import time
 
 import pytest
 import yaml
@@ -155,3 +156,22 @@ def test_cache_saves_the_requests_of_the_next_run(do_emulator, tmp_path):
     second = inventory(tmp_path, do_emulator, config, env={"ANSIBLE_INVENTORY_CACHE": "1"})
     assert len(do_emulator.request_log) == 1
     assert sorted(hostvars(first)) == sorted(hostvars(second))
+
+
+def test_pages_after_the_first_are_fetched_together(do_emulator, tmp_path):
+    """650 droplets: page 1 gives the count, pages 2-4 come at the same time (each still one request)."""
+    seed(do_emulator, 650)
+    started = time.monotonic()
+    assert len(hostvars(inventory(tmp_path, do_emulator, {}))) == 650
+    baseline = time.monotonic() - started
+    do_emulator.faults.configure(slow_seconds=3.0)
+    do_emulator.faults.next(4, "slow")
+    before = len(do_emulator.request_log)
+    started = time.monotonic()
+    result = inventory(tmp_path, do_emulator, {})
+    slow = time.monotonic() - started - baseline
+    assert sorted(hostvars(result)) == sorted(d["name"] for d in do_emulator.state.droplets.values())
+    pages = sorted(int(r["query"].get("page", 1)) for r in do_emulator.request_log[before:])
+    assert pages == [1, 2, 3, 4]
+    # one page after another: 4 x 3 s; page 1, then pages 2-4 together: 2 x 3 s
+    assert slow < 9, "the 4 slow pages took %.1f s more than the fast ones" % slow
