@@ -1,0 +1,125 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""site.yml with nothing to change, against the demo droplet (`make demo` first): issue 14's rerun figures.
+
+Runs site.yml BENCH_SITE_REPEAT times (default 1) with profile_tasks and profile_roles and writes
+benchmarks/results/site.md: wall time, the recap (changed must be 0), tasks run and skipped and seconds per role,
+the SSH logins the run opened (sshd's journal on the droplet) and the most in any 30 s (ufw's LIMIT on 22 refuses a
+6th), the machine's load beside them, and issue 14's table with the ratio to the first run that make e2e recorded.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.e2e import harness  # noqa: E402  pylint: disable=wrong-import-position
+
+RESULTS = REPO / "benchmarks" / "results" / "site.md"
+STATE = REPO / ".demo"
+MEASUREMENTS = REPO / "tests" / "e2e" / "artifacts" / "measurements.json"
+REPEAT = int(os.environ.get("BENCH_SITE_REPEAT", "1"))
+UFW_LIMIT = 6  # new connections per 30 s from one address
+
+
+def droplet_container():
+    names = subprocess.run(["docker", "ps", "--format", "{{.Names}}", "--filter", f"name=-{harness.DROPLET_NAME}$"],
+                           capture_output=True, text=True, check=False).stdout.split()
+    return names[0] if names else None
+
+
+def ssh_logins(container, since):
+    """Times of the SSH logins sshd accepted since `since` (epoch seconds)."""
+    journal = subprocess.run(["docker", "exec", container, "journalctl", "-o", "short-unix", "--no-pager",
+                              "--since", "@%d" % since], capture_output=True, text=True, check=False).stdout
+    return [float(line.split()[0]) for line in journal.splitlines() if "Accepted publickey" in line]
+
+
+def per_role(output):
+    """{role: [tasks run, tasks skipped, seconds]} from profile_tasks' timestamps (plays' own tasks as "(plays)")."""
+    roles = collections.defaultdict(lambda: [0, 0, 0.0])
+    tasks, current = [], None
+    for line in output.splitlines():
+        header = re.match(r"^(?:TASK|RUNNING HANDLER) \[(.*)\] \*+", line)
+        if header:
+            current = {"name": header.group(1), "ran": False, "seconds": 0.0}
+            tasks.append(current)
+            continue
+        stamp = re.search(r"\((\d+):(\d+):(\d+(?:\.\d+)?)\)\s+\d+:\d+:\d+(?:\.\d+)?\s+\*+\s*$", line)
+        if stamp and len(tasks) >= 2:
+            hours, minutes, seconds = stamp.groups()
+            tasks[-2]["seconds"] = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+        if current and re.match(r"^(ok|changed|fatal): ", line):
+            current["ran"] = True
+    for task in tasks:
+        role = task["name"].split(" : ")[0].replace("pytrackdat.deploy.", "") if " : " in task["name"] else "(plays)"
+        roles[role][0 if task["ran"] else 1] += 1
+        roles[role][2] += task["seconds"]
+    return dict(roles)
+
+
+def rerun(emulator, container):
+    env = harness.playbook_env(emulator, STATE)
+    env["ANSIBLE_CALLBACKS_ENABLED"] = "ansible.posix.profile_tasks,ansible.posix.profile_roles"
+    since = int(time.time()) - 1
+    run = harness.run_playbook("site.yml", STATE / "inventory" / "droplets.yml", env, STATE / "logs" / "bench-rerun.log",
+                               echo=False)
+    time.sleep(1)
+    logins = ssh_logins(container, since) if container else []
+    burst = max((sum(1 for b in logins if a <= b < a + 30) for a in logins), default=0)
+    changed = sum(host.get("changed", 0) for host in run.recap.values())
+    return {"rc": run.rc, "seconds": run.seconds, "changed": changed, "logins": len(logins), "burst": burst,
+            "roles": per_role(run.output), "load": os.getloadavg()}
+
+
+def render(runs, first):
+    wall = statistics.median(r["seconds"] for r in runs)
+    last = runs[-1]
+    ratio = "%.2fx" % (wall / first) if first else "no first run recorded (make e2e)"
+    ok = all(r["changed"] == 0 and r["rc"] == 0 for r in runs)
+    lines = [
+        "# site.yml with nothing to change (make bench, against the demo droplet)", "",
+        "Measured %s, %d run(s), median; load average (1/5/15 min) after the last: %s. Absolute times on this "
+        "machine follow its load (2 cores shared by every job): compare runs made at the same time."
+        % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), len(runs), ", ".join("%.2f" % x for x in last["load"])),
+        "",
+        "| measure | measured | target | verdict |", "| --- | --- | --- | --- |",
+        "| `site.yml` with nothing to change, one droplet | %.1f s, %s the first run (%s s, make e2e), changed=%s |"
+        " <= 25 s and <= 0.12x, changed=0 | %s |"
+        % (wall, ratio, first or "-", ",".join(str(r["changed"]) for r in runs),
+           "met" if ok and wall <= 25 and first and wall / first <= 0.12 else "**not met**"),
+        "| SSH connections opened by the rerun | %d logins, at most %d in any 30 s | reported; never %d in 30 s |"
+        " %s |" % (last["logins"], last["burst"], UFW_LIMIT, "met" if last["burst"] < UFW_LIMIT else "**not met**"),
+        "", "Per role (last run): tasks run / skipped, seconds", "",
+        "| role | run | skipped | s |", "| --- | ---: | ---: | ---: |",
+    ]
+    for role, (ran, skipped, seconds) in sorted(last["roles"].items(), key=lambda kv: -kv[1][2]):
+        lines.append("| %s | %d | %d | %.1f |" % (role, ran, skipped, seconds))
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    emulator = harness.EmulatorProcess.load(STATE / "emulator")
+    if emulator is None:
+        print("site rerun: skipped, no demo droplet (make demo first)")
+        return 0
+    first = json.loads(MEASUREMENTS.read_text()).get("first_run_seconds") if MEASUREMENTS.exists() else None
+    container = droplet_container()
+    runs = [rerun(emulator, container) for _ in range(REPEAT)]
+    RESULTS.write_text(render(runs, first))
+    print(RESULTS.read_text())
+    return 0 if all(r["rc"] == 0 for r in runs) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

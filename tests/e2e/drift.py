@@ -1,0 +1,108 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Drift repair: change the server behind the collection's back, rerun site.yml, and check that each change is
+found, repaired and reported as changed by the task that owns it.
+
+    python -m tests.e2e.drift        # against the demo droplet (make demo first): drift, site.yml, checks
+
+For the e2e suite: ``break_server(...)`` before a site.yml run, ``repaired(...)`` on that run afterwards (returns the
+problems, an empty list when every drift was repaired).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import sys
+from pathlib import Path
+
+from tests.e2e import harness
+
+TIMER = f"pytrackdat-backup-{harness.SITE_NAME}.timer"
+OVERRIDE = f"{harness.SITE_DIR}/compose.override.yml"
+DROPIN = "/etc/ssh/sshd_config.d/00-server-setup.conf"
+
+# (what drifts, the command that makes it drift, the task that must report changed, a command that succeeds once
+# it is repaired). The commands run as root on the server.
+DRIFTS = [
+    ("sshd allows root login again",
+     f"sed -i -E 's/^PermitRootLogin .*/PermitRootLogin yes/' {DROPIN} && systemctl restart ssh",
+     "server_setup : Install the hardened sshd drop-in",
+     "sshd -T | grep -qx 'permitrootlogin no' && grep -qx 'PermitRootLogin no' " + DROPIN),
+    ("ufw lets every incoming connection in",
+     "ufw default allow incoming",
+     "server_setup : Deny incoming and allow outgoing traffic by default",
+     "ufw status verbose | grep -q 'deny (incoming)'"),
+    ("the compose override publishes the proxy on every address and no longer restarts the site",
+     f"sed -i -e 's/127.0.0.1:8080:80/8080:80/' -e 's/restart: unless-stopped/restart: \"no\"/' {OVERRIDE}",
+     "pytrackdat_app : Write the compose override",
+     f"grep -q '\"127.0.0.1:8080:80\"' {OVERRIDE} && ! grep -q 'restart: \"no\"' {OVERRIDE}"),
+    ("the backup timer is stopped and disabled",
+     f"systemctl disable --now {TIMER}",
+     "pytrackdat_backup : Enable and start the backup timer",
+     f"systemctl is-enabled --quiet {TIMER} && systemctl is-active --quiet {TIMER}"),
+]
+
+
+def changed_tasks(output: str) -> list:
+    """Names of the tasks that reported changed for any host in a playbook's output."""
+    changed, current = [], None
+    for line in output.splitlines():
+        header = re.match(r"^(?:TASK|RUNNING HANDLER) \[(.*)\] \*+", line)
+        if header:
+            current = header.group(1)
+        elif current and line.startswith("changed: "):
+            changed.append(current)
+    return changed
+
+
+def _as_root(address, key: Path, state_dir: Path, command: str):
+    return harness.ssh_shared(address, "deploy", key, "sudo sh -c " + shlex.quote(command), state_dir)
+
+
+def break_server(address, key: Path, state_dir: Path) -> list:
+    """Make every drift; returns the ones that could not be made (each with the server's answer)."""
+    failed = []
+    for what, command, _task, _check in DRIFTS:
+        result = _as_root(address, key, state_dir, command)
+        if result.returncode != 0:
+            failed.append(f"could not make the drift '{what}': {result.stderr.strip() or result.stdout.strip()}")
+    return failed
+
+
+def repaired(run, address, key: Path, state_dir: Path) -> list:
+    """What the rerun did not repair or did not report: an empty list when every drift was put right."""
+    problems = [] if run.rc == 0 else [f"the rerun failed (rc {run.rc}); log: {run.log_path}"]
+    changed = changed_tasks(run.output)
+    for what, _command, task, check in DRIFTS:
+        if not any(task in name for name in changed):
+            problems.append(f"'{what}': the task '{task}' did not report changed")
+        if _as_root(address, key, state_dir, check).returncode != 0:
+            problems.append(f"'{what}': still there after the rerun ({check})")
+    return problems
+
+
+def main():
+    state = harness.REPO / ".demo"
+    emulator = harness.EmulatorProcess.load(state / "emulator")
+    if emulator is None:
+        print("no demo is running: make demo first", file=sys.stderr)
+        return 2
+    address, key = harness.droplet_address(emulator), state / "id_ed25519"
+    problems = break_server(address, key, state)
+    if not problems:
+        run = harness.run_playbook("site.yml", state / "inventory" / "droplets.yml", harness.playbook_env(emulator, state),
+                                   state / "logs" / "drift.log", echo=False)
+        problems = repaired(run, address, key, state)
+        print(f"site.yml after {len(DRIFTS)} drifts: {run.seconds:.1f} s, recap {run.recap}")
+    harness.close_shared_ssh(state)
+    for problem in problems:
+        print("NOT REPAIRED: " + problem, file=sys.stderr)
+    if not problems:
+        print("every drift was repaired and reported changed: " + "; ".join(d[0] for d in DRIFTS))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    sys.exit(main())
