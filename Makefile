@@ -64,7 +64,7 @@ unit: venv ## pytest, no Docker engine, images or generated fixtures needed: plu
 	pytest -q -n 2 --dist loadgroup tests/unit $(PYTEST_ARGS)
 
 .PHONY: integration
-integration: venv fixtures ## pytest on Docker test hosts (make images) and on bundles PyTrackDat's own generator made
+integration: venv fixtures images ## pytest: playbooks through the Ansible CLI, Docker test hosts, Django sites from generated bundles
 	pytest -q -n 2 --dist loadgroup tests/integration $(PYTEST_ARGS)
 
 .PHONY: molecule
