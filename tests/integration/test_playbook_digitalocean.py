@@ -231,3 +231,37 @@ def test_without_any_token_provision_names_every_source(emu, settings, no_hosts)
     for name in ("pytrackdat_api_token",) + TOKEN_ENV:
         assert name in output, output[-3000:]
     assert emu.request_log == []
+
+
+def seed_site_droplet(emu, ipv6):
+    """The site's droplet as DigitalOcean makes it with ipv6: true (the emulator numbers IPv4 only)."""
+    [droplet], _, _ = emu.state.create_droplets({"name": "pytrackdat-lab2", "region": "nyc3", "size": "s-1vcpu-1gb",
+                                                 "image": "debian-13-x64", "tags": ["pytrackdat", "pytrackdat-lab2"],
+                                                 "ipv6": True, "backups": True, "monitoring": True})
+    emu.state.wait_idle(timeout=30)
+    droplet["networks"]["v6"] = [{"ip_address": ipv6, "netmask": 64, "gateway": "2001:db8:0:1::1", "type": "public"}]
+
+
+def records(emu):
+    return sorted((r["type"], r["name"], r["data"], r.get("tag")) for r in api(emu, "domains/example.test/records")["domain_records"]
+                  if r["type"] in ("A", "AAAA", "CNAME", "CAA"))
+
+
+def test_dns_records_a_aaaa_www_and_caa_come_and_go_with_the_site(emu, banners, settings):
+    emu.state.create_domain({"name": "example.test"})
+    seed_site_droplet(emu, "2001:db8:0:1::10")
+    values = settings(pytrackdat_dns_zone="example.test", pytrackdat_droplet_ipv6=True, pytrackdat_dns_www=True,
+                      pytrackdat_dns_caa=True, server_setup_ssh_port=banners[0].port,
+                      pytrackdat_initial_ssh_port=banners[0].port)
+    proc, output = run_playbooks(emu, ["provision.yml"], "-e", "@" + values)
+    assert proc.returncode == 0, output[-4000:]
+    assert records(emu) == sorted([("A", "ptd", "127.0.0.1", None), ("AAAA", "ptd", "2001:db8:0:1::10", None),
+                                   ("CNAME", "www.ptd", "ptd.example.test.", None),
+                                   ("CAA", "ptd", "letsencrypt.org", "issue")]), records(emu)
+
+    proc, output = run_playbooks(emu, ["provision.yml"], "-e", "@" + values)
+    assert proc.returncode == 0 and recap_changed(output) == 0, output[-4000:]
+
+    proc, output = run_playbooks(emu, ["destroy.yml"], "-e", "@" + values, "-e", "confirm_destroy=pytrackdat-lab2")
+    assert proc.returncode == 0, output[-4000:]
+    assert records(emu) == [] and api(emu, "droplets")["droplets"] == []
