@@ -2,15 +2,18 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one place that talks to the DigitalOcean API for every module and the inventory plugin.
 
-It sends authenticated requests (token, end point, timeout), retries transient failures (429 honouring
-Retry-After, 5xx, connection errors) with bounded exponential backoff and jitter, follows pagination and
-turns API errors into messages that say what to fix.
-
-The transport is a plain ``requests.Session`` (requests' public, stable API). python-digitalocean is not
-used: its only public request path, ``BaseAPI.get_data``, raises ``DataReadError(message)`` for 401, 422,
-429 and 5xx alike and drops the status code and the headers (Retry-After, ratelimit-reset), and its only
-overridable hook, ``get_timeout``, never sees a response. Retries, the ambiguous-create rule and the error
-hints need both, which the library offered only through its private, name-mangled ``__perform_request``.
+It is built on python-digitalocean: ``DOManager`` is a ``digitalocean.Manager`` (a ``BaseAPI``) that overrides
+the library's public, documented hooks only - ``get_data(url, type, params)``, through which every library
+object talks to the API (``Manager.get_all_droplets``, ``Domain.create`` ...), and ``get_timeout()``. A request
+is sent with the library's public state (``token``, which rotates over ``tokens``, ``end_point``,
+``get_timeout()``) and a User-Agent naming the library. On top of that, ``DOClient`` retries transient failures
+(429 honouring Retry-After, 5xx, connection errors) with bounded exponential backoff and jitter, follows
+pagination and turns API errors into messages that say what to fix. Its errors are the library's own
+exception types (``DataReadError``, ``NotFoundError`` for 404, ``TokenError`` for 401) carrying ``status``,
+``headers`` and ``error_id``, so library calls made through ``DOClient.manager`` get the same retries and the
+exceptions library users expect. No name-mangled ``BaseAPI.__perform_request`` or other private name is used:
+the stock ``get_data`` drops the status code and the headers that retries need, so the override sends the
+request itself (its own ``requests.Session``: the library's ``_session`` is private and exists only from 1.15).
 """
 
 import json
@@ -27,8 +30,18 @@ except ImportError as exc:  # pragma: no cover - exercised only without the libr
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = exc
 
-# Kept for callers written when the client needed python-digitalocean (the inventory plugin checks it).
-HAS_DIGITALOCEAN = HAS_REQUESTS
+try:
+    import digitalocean
+    from digitalocean.baseapi import DataReadError, NotFoundError, TokenError
+    HAS_DIGITALOCEAN = True
+    DIGITALOCEAN_IMPORT_ERROR = None
+    _ManagerBase = digitalocean.Manager
+except ImportError as exc:  # pragma: no cover - exercised only without the library
+    HAS_DIGITALOCEAN = False
+    DIGITALOCEAN_IMPORT_ERROR = exc
+    DataReadError = NotFoundError = TokenError = Exception
+    _ManagerBase = object
+
 USER_AGENT = "pytrackdat.deploy"
 
 DEFAULT_API_URL = "https://api.digitalocean.com/v2/"
@@ -66,10 +79,14 @@ def normalize_api_url(url):
     return base + "/"
 
 
-class DOAPIError(Exception):
-    """An API call that failed for good; ``str()`` says what happened and what to do."""
+class DOAPIError(DataReadError):
+    """An API call that failed for good; ``str()`` says what happened and what to do.
 
-    def __init__(self, message, status=None, error_id=None, request_id=None, method=None, path=None):
+    A python-digitalocean ``DataReadError`` that also carries the HTTP ``status``, the response ``headers``
+    and the API's ``error_id``/``request_id``.
+    """
+
+    def __init__(self, message, status=None, error_id=None, request_id=None, method=None, path=None, headers=None):
         super().__init__(message)
         self.message = message
         self.status = status
@@ -77,6 +94,7 @@ class DOAPIError(Exception):
         self.request_id = request_id
         self.method = method
         self.path = path
+        self.headers = headers if headers is not None else {}  # the response's, case-insensitive
 
     def fail_kwargs(self):
         """Keyword arguments for ``module.fail_json``."""
@@ -90,6 +108,18 @@ class DOAPIError(Exception):
 
 class AmbiguousWriteError(DOAPIError):
     """A POST whose outcome is unknown (5xx or lost connection): look the resource up before retrying."""
+
+
+class DONotFoundError(DOAPIError, NotFoundError):
+    """404: also python-digitalocean's ``NotFoundError``, as its stock ``get_data`` raises."""
+
+
+class DOTokenError(DOAPIError, TokenError):
+    """401 (token rejected): also python-digitalocean's ``TokenError``."""
+
+
+def _error_class(status):
+    return {404: DONotFoundError, 401: DOTokenError}.get(status, DOAPIError)
 
 
 def _hint_for(status, error_id, api_message, method, path):
@@ -114,22 +144,57 @@ def _hint_for(status, error_id, api_message, method, path):
     return "DigitalOcean answered %s with %s %s %s." % (where, status, error_id or "", api_message)
 
 
-class _Transport:
-    """One authenticated HTTP request to the API; returns the raw ``requests`` response (status and headers)."""
+class DOManager(_ManagerBase):
+    """python-digitalocean's ``Manager`` whose public request hook, ``get_data``, goes through ``DOClient``.
 
-    def __init__(self, token, api_url, timeout):
-        self.api_url = api_url
-        self.timeout = timeout
+    ``send`` makes one HTTP request from the library's public state and returns the ``requests`` response
+    (status and headers) to the client's retry loop. ``get_data`` keeps the library's contract - decoded body,
+    ``True`` for a write answered without a body, a GET's pages merged unless ``params`` names a ``page``,
+    ``NotFoundError`` for 404 - with retries, so every ``Manager`` method uses them.
+    """
+
+    def __init__(self, client, token, api_url, timeout):
+        super().__init__(token=token, end_point=api_url)
+        self.client = client
+        self.request_timeout = timeout
         self.session = requests.Session()
-        self.session.headers.update({"Authorization": "Bearer " + token, "Content-Type": "application/json",
-                                     "User-Agent": "%s requests/%s" % (USER_AGENT, requests.__version__)})
+        self.user_agent = "%s python-digitalocean/%s requests/%s" % (USER_AGENT, digitalocean.__version__,
+                                                                    requests.__version__)
 
-    def perform(self, path, method, params):
-        url = urljoin(self.api_url, path)
+    def get_timeout(self):
+        """The library's timeout hook: the client's ``api_timeout`` rather than only the environment variable."""
+        return self.request_timeout
+
+    def send(self, path, method, params):
+        headers = {"Authorization": "Bearer " + self.token, "Content-Type": "application/json",
+                   "User-Agent": self.user_agent}
+        kwargs = dict(headers=headers, timeout=self.get_timeout())
         if method == "GET":
-            return self.session.request(method, url, params=params, timeout=self.timeout)
-        data = json.dumps(params) if params or method != "DELETE" else None
-        return self.session.request(method, url, data=data, timeout=self.timeout)
+            kwargs["params"] = params
+        elif params or method != "DELETE":
+            kwargs["data"] = json.dumps(params)
+        response = self.session.request(method, urljoin(self.end_point, path), **kwargs)
+        if response.status_code < 400:  # the library's public rate-limit attributes, as its get_data sets them
+            self.ratelimit_limit = response.headers.get("ratelimit-limit")
+            self.ratelimit_remaining = response.headers.get("ratelimit-remaining")
+            self.ratelimit_reset = response.headers.get("ratelimit-reset")
+        return response
+
+    def get_data(self, url, type="GET", params=None):  # pylint: disable=redefined-builtin
+        params = dict(params or {})
+        if type != "GET":
+            return self.client.request(type, url, params) or True
+        params.setdefault("per_page", PER_PAGE)
+        if "page" in params:
+            return self.client.get(url, params)
+        merged = {}
+        for body in self.client.pages(url, params):
+            for key, value in body.items():
+                if isinstance(value, list) and isinstance(merged.get(key), list):
+                    merged[key] = merged[key] + value
+                else:
+                    merged[key] = value
+        return merged
 
 
 class DOClient:
@@ -137,8 +202,8 @@ class DOClient:
 
     def __init__(self, token, api_url=None, timeout=DEFAULT_TIMEOUT, max_attempts=8, max_retry_time=120.0,
                  backoff_base=0.2, backoff_cap=8.0, sleep=time.sleep, logger=None):
-        if not HAS_REQUESTS:
-            raise DOAPIError("the Python library requests is not installed")
+        if not HAS_DIGITALOCEAN:
+            raise DOAPIError("the Python library python-digitalocean is not installed: %s" % DIGITALOCEAN_IMPORT_ERROR)
         if not token:
             raise DOAPIError("No DigitalOcean API token: set api_token or one of the environment variables %s."
                              % ", ".join(TOKEN_ENV_VARS))
@@ -150,7 +215,7 @@ class DOClient:
         self.backoff_cap = backoff_cap
         self._sleep = sleep
         self._log = logger
-        self.transport = _Transport(token, self.api_url, self.timeout)
+        self.manager = DOManager(self, token, self.api_url, self.timeout)
         self.requests_made = 0
         self.retries = 0
         self.writes = 0     # requests other than GET that the API answered with success
@@ -188,11 +253,12 @@ class DOClient:
             return body.get("id"), body.get("message", ""), body.get("request_id")
         return None, str(body)[:200], None
 
-    def _error(self, response, method, path, cls=DOAPIError):
+    def _error(self, response, method, path, cls=None):
         error_id, api_message, request_id = self._error_body(response)
         message = _hint_for(response.status_code, error_id, api_message, method, path)
+        cls = cls or _error_class(response.status_code)
         return cls(message, status=response.status_code, error_id=error_id, request_id=request_id,
-                   method=method, path=path)
+                   method=method, path=path, headers=response.headers)
 
     def request(self, method, path, params=None, retry_ambiguous=None):
         """One API call with retries; returns the decoded JSON body (``{}`` for 204) or raises DOAPIError.
@@ -211,7 +277,7 @@ class DOClient:
             failure = None
             try:
                 self.requests_made += 1
-                response = self.transport.perform(path, method, dict(params or {}))
+                response = self.manager.send(path, method, dict(params or {}))
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
                 if not retry_ambiguous:
                     raise AmbiguousWriteError("%s %s: connection failed (%s)" % (method, path, exc.__class__.__name__),
@@ -264,22 +330,26 @@ class DOClient:
             return False
         return True
 
-    def list_all(self, path, key, params=None):
-        """Every item of a paginated list, ``per_page=200``, following ``links.pages.next``."""
+    def pages(self, path, params=None):
+        """Each page's body of a paginated list, ``per_page=200``, following ``links.pages.next``."""
         query = dict(params or {})
         query.setdefault("per_page", PER_PAGE)
-        items = []
-        pages = 0
-        while True:
-            pages += 1
-            if pages > 10000:
-                raise DOAPIError("Pagination of %s did not end after 10000 pages" % path)
+        first = path
+        for dummy in range(10000):
             body = self.get(path, query)
-            items.extend(body.get(key) or [])
+            yield body
             next_url = ((body.get("links") or {}).get("pages") or {}).get("next")
             if not next_url:
-                return items
+                return
             path, query = self._relative(next_url)
+        raise DOAPIError("Pagination of %s did not end after 10000 pages" % first)
+
+    def list_all(self, path, key, params=None):
+        """Every item of a paginated list, ``per_page=200``, following ``links.pages.next``."""
+        items = []
+        for body in self.pages(path, params):
+            items.extend(body.get(key) or [])
+        return items
 
     def _relative(self, url):
         """Turn an absolute ``next`` link into a path below our own end point (never follow it elsewhere)."""
@@ -318,6 +388,8 @@ def client_from_module(module):
     from ansible.module_utils.basic import missing_required_lib
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
+    if not HAS_DIGITALOCEAN:
+        module.fail_json(msg=missing_required_lib("python-digitalocean"), exception=str(DIGITALOCEAN_IMPORT_ERROR))
     params = module.params
     try:
         client = DOClient(params.get("api_token"), params.get("api_url"), params.get("api_timeout") or DEFAULT_TIMEOUT)
@@ -355,5 +427,5 @@ def droplet_ips(droplet):
     return public4, private4, public6
 
 
-__all__ = ["DOClient", "DOAPIError", "AmbiguousWriteError", "api_argument_spec", "client_from_module",
+__all__ = ["DOClient", "DOManager", "DOAPIError", "AmbiguousWriteError", "DONotFoundError", "DOTokenError", "api_argument_spec", "client_from_module",
            "normalize_api_url", "droplet_ips", "check_slug", "HAS_REQUESTS", "HAS_DIGITALOCEAN"]
