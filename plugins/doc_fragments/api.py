@@ -36,5 +36,6 @@ notes:
     with exponential backoff and jitter, at most 8 attempts and 120 seconds per request. A create is never
     retried blindly - the resource is looked up first, so a lost response cannot create a duplicate.
 requirements:
+  - python-digitalocean >= 1.10.0, < 2
   - requests >= 2.28
 """

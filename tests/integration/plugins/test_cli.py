@@ -87,10 +87,11 @@ def test_playbook_check_then_apply_then_idempotent(do_emulator, tmp_path):
     assert len(do_emulator.request_log) - before == 2          # one list per module
 
 
-def test_missing_requests_is_reported_not_a_traceback(tmp_path):
-    blocker = tmp_path / "blocked" / "requests"
+@pytest.mark.parametrize("package, named", [("digitalocean", "python-digitalocean"), ("requests", "requests")])
+def test_a_missing_library_is_reported_not_a_traceback(tmp_path, package, named):
+    blocker = tmp_path / "blocked" / package
     blocker.mkdir(parents=True)
-    (blocker / "__init__.py").write_text("raise ImportError('requests hidden for this test')\n")
+    (blocker / "__init__.py").write_text("raise ImportError('%s hidden for this test')\n" % package)
     env = ansible_env({"PYTHONPATH": str(blocker.parent), "ANSIBLE_CALLBACK_RESULT_FORMAT": "json"})
     proc = subprocess.run(["ansible", "localhost", "-c", "local", "-i", "localhost,", "-m", "pytrackdat.deploy.droplet",
                            "-a", "name=web api_token=ptd-unused-token api_url=http://127.0.0.1:9/v2/",
@@ -98,4 +99,5 @@ def test_missing_requests_is_reported_not_a_traceback(tmp_path):
                           capture_output=True, text=True, env=env, timeout=120, check=False)
     assert proc.returncode != 0
     result = json.loads(proc.stdout.split("=>", 1)[1])
-    assert "requests" in result["msg"] and "Traceback" not in result["msg"]
+    assert "Failed to import the required Python library (%s)" % named in result["msg"]
+    assert "Traceback" not in result["msg"]
