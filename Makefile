@@ -94,12 +94,16 @@ demo-destroy: venv ## destroy.yml on the demo droplet, then stop the emulator (n
 e2e: venv standins ## site.yml end to end from a design CSV: emulator, Pebble, Chromium, rerun, redeploys, design change, destroy, existing server
 	pytest -p no:cacheprovider -v tests/e2e $(PYTEST_ARGS)
 
+.PHONY: matrix
+matrix: venv images ## ansible-core matrix: oldest core here, newest in a Debian 13 container with an AWX-style ansible-runner job; the EE's build context
+	bash tests/matrix/run.sh
+
 .PHONY: changelog
 changelog: venv ## lint the changelog fragments
 	antsibull-changelog lint
 
 .PHONY: test
-test: lint changelog sanity unit integration molecule e2e ## every test there is
+test: lint changelog sanity unit integration matrix molecule e2e ## every test there is
 	@echo "make test: all suites passed"
 
 .PHONY: clean

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 top=$PWD
-dest=$top/build/sanity/ansible_collections/pytrackdat/deploy
+dest=${PTD_SANITY_ROOT:-$top/build/sanity}/ansible_collections/pytrackdat/deploy   # make matrix sets its own
 bash scripts/clean-copy.sh "$dest"
 
 # ansible-test bootstraps pip by downloading a script from Ansible's CI host, which is unreachable here.

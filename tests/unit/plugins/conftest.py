@@ -18,7 +18,19 @@ if COLLECTIONS not in sys.path:
     sys.path.insert(0, COLLECTIONS)
 
 # pylint: disable=wrong-import-position
-from ansible.module_utils.testing import patch_module_args  # noqa: E402
+try:
+    from ansible.module_utils.testing import patch_module_args  # noqa: E402
+except ImportError:  # ansible-core < 2.19 (the oldest supported core, make matrix) reads the arguments from basic
+    @contextlib.contextmanager
+    def patch_module_args(args=None):
+        """What ansible-core 2.19's helper does, for the older cores: the module's input, then the old one back."""
+        from ansible.module_utils import basic  # pylint: disable=import-outside-toplevel
+        saved = basic._ANSIBLE_ARGS  # pylint: disable=protected-access
+        basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": args or {}}).encode()  # pylint: disable=protected-access
+        try:
+            yield
+        finally:
+            basic._ANSIBLE_ARGS = saved  # pylint: disable=protected-access
 
 from tests.do_emulator.pytest_plugin import assert_loopback  # noqa: E402
 
