@@ -158,8 +158,8 @@ class DOManager(_ManagerBase):
         self.client = client
         self.request_timeout = timeout
         self.session = requests.Session()
-        self.user_agent = "%s python-digitalocean/%s requests/%s" % (USER_AGENT, digitalocean.__version__,
-                                                                    requests.__version__)
+        self.user_agent = "%s python-digitalocean/%s requests/%s" % (
+            USER_AGENT, digitalocean.__version__, requests.__version__)
 
     def get_timeout(self):
         """The library's timeout hook: the client's ``api_timeout`` rather than only the environment variable."""

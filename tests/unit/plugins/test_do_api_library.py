@@ -34,10 +34,10 @@ def test_no_file_under_plugins_uses_a_name_mangled_private_attribute():
 
 def test_the_manager_is_the_library_s_and_overrides_only_its_public_hooks():
     assert issubclass(DOManager, digitalocean.Manager)
-    inherited = {name for name in vars(DOManager) if hasattr(digitalocean.Manager, name)} - {"__init__", "__doc__",
-                                                                                              "__module__"}
-    assert inherited == {"get_data", "get_timeout"}
-    assert not any(name.startswith("_") and hasattr(BaseAPI, name) for name in inherited)
+    own = {"__init__", "__doc__", "__module__"}
+    overridden = {name for name in vars(DOManager) if hasattr(digitalocean.Manager, name)} - own
+    assert overridden == {"get_data", "get_timeout"}
+    assert all(hasattr(BaseAPI, name) and not name.startswith("_") for name in overridden)
 
 
 def test_a_library_manager_call_gets_the_client_s_retries(do_emulator, client):
