@@ -239,12 +239,14 @@ def test_a_site_the_older_role_left_owned_by_uid_1000_moves_to_the_account_and_k
     # what layout 3 left: data and static owned by PyTrackDat's uid 1000 / gid 2000, no dedicated account
     host.run_expect([0], "userdel pytrackdat && (groupdel pytrackdat || true)")
     host.run_expect([0], "chown -R 1000:2000 %s/data %s/app/static", SITE_DIR, SITE_DIR)
-    host.run_expect([0], "python3 -c %s", shlex.quote(
-        "import json; p = %r; s = json.load(open(p)); s['layout_version'] = 3; json.dump(s, open(p, 'w'))"
-        % (SITE_DIR + "/deploy-state.json")))
+    host.run_expect([0], "python3 -c %s", "import json; p = %r; s = json.load(open(p)); s['layout_version'] = 3; "
+                    "json.dump(s, open(p, 'w'))" % (SITE_DIR + "/deploy-state.json"))
     rc, out = run_playbook()
     assert rc == 0, out[-3000:]
-    assert host.check_output("find %s/data %s/app/static ! -user pytrackdat -print -quit", SITE_DIR, SITE_DIR) == ""
+    # the data tree and the static folder (collectstatic writes its files as the container's root, as before)
+    assert host.check_output("find %s/data ! -user pytrackdat -print -quit", SITE_DIR) == ""
+    assert host.check_output("find %s/data %s/app/static -maxdepth 0 ! -group pytrackdat", SITE_DIR, SITE_DIR) == ""
+    assert host.file(SITE_DIR + "/app/static").user == "pytrackdat"
     assert site_names(host) == records
     assert wait_for_login(host)
     assert json.loads(host.file(SITE_DIR + "/deploy-state.json").content_string)["layout_version"] == 4
