@@ -29,16 +29,19 @@ PY
 
 cd /src/ansible_collections/pytrackdat/deploy
 ansible --version | head -n 1
+rc=0
 if [ "${SANITY:-1}" = 1 ]; then
-    ansible-test sanity --local --python 3.13 --requirements --color no
+    ansible-test sanity --local --python 3.13 --requirements --color no || rc=1
     rm -rf tests/output
 fi
 mkdir -p .collections/ansible_collections/pytrackdat
 ln -sfn ../../.. .collections/ansible_collections/pytrackdat/deploy
 if [ "${UNIT:-1}" = 1 ]; then
-    python -m pytest -q -p no:cacheprovider -n "${UNIT_WORKERS:-2}" --dist loadgroup tests/unit/plugins
+    python -m pytest -q -p no:cacheprovider -n "${UNIT_WORKERS:-2}" --dist loadgroup ${LIBRARY_RANGE_TEST:+--deselect "$LIBRARY_RANGE_TEST"} \
+        tests/unit/plugins || rc=1
 fi
 if [ "${AWX_JOB:-0}" = 1 ]; then
     # What AWX runs for a job: the collection is where an execution environment has it, the rest is in /runner.
-    ANSIBLE_COLLECTIONS_PATH=/src ansible-runner run /runner -p pytrackdat.yml --ident matrix
+    ANSIBLE_COLLECTIONS_PATH=/src ansible-runner run /runner -p pytrackdat.yml --ident matrix || rc=1
 fi
+exit $rc

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -88,7 +87,7 @@ def run_container(args, runner_dir: Path) -> int:
     community = Path(sys.prefix) / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages" / "ansible_collections"
     cmd = ["docker", "run", "--rm", "--name", CONTAINER, "--network", "host",
            "-e", f"NEWEST_CORE={args.core}", "-e", f"AWX_JOB={0 if runner_dir is None else 1}",
-           "-e", f"UNIT_WORKERS={args.workers}", "-e", "SANITY", "-e", "UNIT",
+           "-e", f"UNIT_WORKERS={args.workers}", "-e", "SANITY", "-e", "UNIT", "-e", "LIBRARY_RANGE_TEST",
            "-v", f"{args.wheels}:/wheels:ro", "-v", f"{community}:/community/ansible_collections:ro",
            "-v", f"{args.src}:/src"]
     if runner_dir is not None:

@@ -16,6 +16,9 @@ out=$top/build/matrix
 OLDEST_CORE=2.17.14
 NEWEST_CORE=2.21.5
 NEWEST_PIP=25.2   # the pip ansible-test NEWEST_CORE bootstraps in its venvs (get_pip_25_2.py)
+# Not run on the matrix's cores: it installs the oldest python-digitalocean and requests from PyPI (unreachable from the
+# container) and tests those libraries, not ansible-core. `make unit` runs it.
+export LIBRARY_RANGE_TEST="tests/unit/plugins/test_do_api_requests_range.py::test_client_works_on_the_oldest_and_newest_allowed_libraries[oldest]"
 PY313=(--python-version 3.13 --only-binary=:all: --platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64
        --platform manylinux_2_28_x86_64 --platform any)
 mkdir -p "$out"
@@ -46,13 +49,13 @@ PY
     touch "$dir/.complete-$core"
 }
 
-# The oldest core's venv, installing only from its wheels (its pip.conf also keeps ansible-test's installs offline).
+# The oldest core's venv, installed from its wheels only. ansible-test's own venvs (in ~/.ansible/test/venv) install
+# their requirements from PyPI once and are reused after.
 oldest_venv() {
     local venv=$out/core-$OLDEST_CORE
     [ -e "$venv/.installed" ] && return
     rm -rf "$venv"
     python3.11 -m venv "$venv"
-    printf '[global]\nno-index = true\nfind-links = %s\ndisable-pip-version-check = true\n' "$out/wheels-311" > "$venv/pip.conf"
     "$venv/bin/pip" install -q --no-index --find-links "$out/wheels-311" "ansible-core==$OLDEST_CORE" -r requirements.txt \
         -r tests/matrix/requirements-test.txt
     # community.general, community.docker and ansible.posix: the main venv's (from the `ansible` package).
@@ -62,12 +65,14 @@ oldest_venv() {
 }
 
 lane_oldest() {
-    local copy=$out/oldest/ansible_collections/pytrackdat/deploy
-    PATH=$out/core-$OLDEST_CORE/bin:$PATH PTD_SANITY_ROOT=$out/oldest bash tests/sanity/run.sh
+    local copy=$out/oldest/ansible_collections/pytrackdat/deploy rc=0
+    PATH=$out/core-$OLDEST_CORE/bin:$PATH PTD_SANITY_ROOT=$out/oldest bash tests/sanity/run.sh || rc=1
     rm -rf "$copy/tests/output" "$copy/.git"
     mkdir -p "$copy/.collections/ansible_collections/pytrackdat"
     ln -sfn ../../.. "$copy/.collections/ansible_collections/pytrackdat/deploy"
-    (cd "$copy" && "$out/core-$OLDEST_CORE/bin/python" -m pytest -q -p no:cacheprovider -n 2 --dist loadgroup tests/unit/plugins)
+    (cd "$copy" && "$out/core-$OLDEST_CORE/bin/python" -m pytest -q -p no:cacheprovider -n 2 --dist loadgroup \
+        --deselect "$LIBRARY_RANGE_TEST" tests/unit/plugins) || rc=1
+    return $rc
 }
 
 lane_newest() {
