@@ -257,6 +257,10 @@ def main():
             modules[others] = bench_module(others)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(render(inventory, modules))
+    # the inventory ratios for issue 14's table (benchmarks/site_rerun.py)
+    RESULTS.with_suffix(".json").write_text(json.dumps({str(size): {
+        "ratio": rows["pytrackdat.deploy.droplets"]["list"] / rows["community.digitalocean.digitalocean"]["list"],
+        "target": ratio_target(size), "cached_requests": rows[CACHED]["requests"]} for size, rows in inventory.items()}))
     print("wrote %s" % RESULTS.relative_to(REPO))
 
 

@@ -6,7 +6,7 @@
   -> benchmarks/results/plugins.md
 - pytrackdat_bundle.py: a real PyTrackDat bundle - generation, release size, image builds per runtime
   -> benchmarks/results/pytrackdat_bundle.md
-- site.py: site.yml with nothing to change against the demo droplet (make demo first), SSH logins, per role
+- site_rerun.py: site.yml with nothing to change against the demo droplet (make demo first), SSH logins, per role
   -> benchmarks/results/site.md
 - e2e/report.py: renders the timings the e2e suite measured (make e2e), when they exist
   -> benchmarks/results/e2e.md
@@ -26,7 +26,7 @@ def main():
     failed = []
     steps = [("plugins", [sys.executable, str(REPO / "benchmarks" / "plugins.py")]),
              ("pytrackdat bundle", [sys.executable, str(REPO / "benchmarks" / "pytrackdat_bundle.py")]),
-             ("site.yml rerun (demo droplet)", [sys.executable, str(REPO / "benchmarks" / "site.py")])]
+             ("site.yml rerun (demo droplet)", [sys.executable, str(REPO / "benchmarks" / "site_rerun.py")])]
     measurements = REPO / "tests" / "e2e" / "artifacts" / "measurements.json"
     if measurements.exists():
         steps.append(("e2e report", [sys.executable, str(REPO / "benchmarks" / "e2e" / "report.py"), str(measurements)]))
