@@ -95,7 +95,7 @@ def timed(command, stdin=None):
 
 
 # ----------------------------------------------------------------------------------------------- inventory
-def inventory_configs(emulator, workdir):
+def inventory_configs(emulator, workdir, size):
     ours = workdir / "bench.droplets.yml"
     ours.write_text("plugin: pytrackdat.deploy.droplets\napi_url: %s\napi_token: %s\n" % (emulator.url, emulator.token))
     theirs = workdir / "bench.digitalocean.yml"
@@ -103,7 +103,7 @@ def inventory_configs(emulator, workdir):
                       % (emulator.url.rstrip("/"), emulator.token))
     cached = workdir / "bench-cached.droplets.yml"
     cached.write_text(ours.read_text() + "cache: true\ncache_plugin: ansible.builtin.jsonfile\ncache_connection: %s\n"
-                      "cache_timeout: 3600\n" % (workdir / "inventory-cache"))
+                      "cache_timeout: 3600\n" % (workdir / ("inventory-cache-%d" % size)))
     return {"pytrackdat.deploy.droplets": ours, "community.digitalocean.digitalocean": theirs, CACHED: cached}
 
 
@@ -112,7 +112,7 @@ def bench_inventory(size, workdir):
     try:
         seed(emulator, size)
         rows = {}
-        for name, config in inventory_configs(emulator, workdir).items():
+        for name, config in inventory_configs(emulator, workdir, size).items():
             list_times, parse_times, requests = [], [], []
             if name == CACHED:  # fill the cache; the runs measured below read it
                 timed(["ansible-inventory", "-i", str(config), "--list"])
