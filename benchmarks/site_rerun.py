@@ -32,10 +32,13 @@ REPEAT = int(os.environ.get("BENCH_SITE_REPEAT", "1"))
 UFW_LIMIT = 6  # new connections per 30 s from one address
 
 
-def droplet_container():
-    names = subprocess.run(["docker", "ps", "--format", "{{.Names}}", "--filter", f"name=-{harness.DROPLET_NAME}$"],
-                           capture_output=True, text=True, check=False).stdout.split()
-    return names[0] if names else None
+def droplet_container(emulator):
+    """The demo droplet's container (the emulator names it ptd-droplet-<id>-<name>; make e2e's may exist beside it)."""
+    droplets = [d for d in emulator.api("GET", "droplets?per_page=200")["droplets"] if d["name"] == harness.DROPLET_NAME]
+    name = "ptd-droplet-%s-%s" % (droplets[0]["id"], harness.DROPLET_NAME) if droplets else ""
+    names = subprocess.run(["docker", "ps", "--format", "{{.Names}}"], capture_output=True, text=True,
+                           check=False).stdout.split()
+    return name if name in names else None
 
 
 def ssh_logins(container, since):
@@ -141,7 +144,7 @@ def main():
         print("site rerun: skipped, no demo droplet (make demo first)")
         return 0
     first = json.loads(MEASUREMENTS.read_text()).get("first_run_seconds") if MEASUREMENTS.exists() else None
-    container = droplet_container()
+    container = droplet_container(emulator)
     runs = [rerun(emulator, container) for _ in range(REPEAT)]
     RESULTS.write_text(render(runs, first))
     print(RESULTS.read_text())
