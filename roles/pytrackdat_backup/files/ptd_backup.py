@@ -53,7 +53,7 @@ def build_parser():
     parser.add_argument("--snapshots", help="snapshots folder (default: snapshots/ beside the database)")
     parser.add_argument("--backup-dir", help="local folder holding the archives")
     parser.add_argument("--include", action="append", metavar="PATH", help="extra file or folder to archive (repeatable)")
-    parser.add_argument("--owner-uid", type=int, help="owner of restored files (default 1000)")
+    parser.add_argument("--owner-uid", type=int, help="owner of restored files (default 2000, the pytrackdat_app role's dedicated account)")
     parser.add_argument("--owner-gid", type=int, help="group of restored files (default 2000)")
     parser.add_argument("--keep-daily", type=int, help="daily archives to keep")
     parser.add_argument("--keep-weekly", type=int, help="weekly archives to keep")

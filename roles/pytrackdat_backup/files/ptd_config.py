@@ -29,7 +29,7 @@ class Config:
         self.snapshots = None
         self.backup_dir = None
         self.extra_paths = []
-        self.owner_uid = 1000
+        self.owner_uid = 2000
         self.owner_gid = 2000
         self.keep_daily = 7
         self.keep_weekly = 4

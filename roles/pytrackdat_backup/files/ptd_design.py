@@ -178,7 +178,7 @@ def main(argv=None):
     for name in ("app-dir", "db", "new-bundle", "stage", "tables-script", "compose-project"):
         cmd.add_argument("--" + name, required=True)
     cmd.add_argument("--service", default="web")
-    cmd.add_argument("--uid", type=int, default=1000)
+    cmd.add_argument("--uid", type=int, default=2000)
     cmd.add_argument("--gid", type=int, default=2000)
     cmd.add_argument("--install", action="store_true", help="replace the live database once every count matches")
     args = parser.parse_args(argv)
