@@ -66,7 +66,9 @@ def test_the_api_token_option_wins_over_the_environment_and_is_never_shown(do_em
     result, statuses = _check(module_name, do_emulator, api_token=do_emulator.token)
     assert "failed" not in result and set(statuses) == {200}, result
     assert do_emulator.token not in json.dumps(result)
-    assert result["invocation"]["module_args"]["api_token"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+    # ansible-core 2.21 returns the invocation only when asked for it; where it is there, the token is masked
+    if "invocation" in result:
+        assert result["invocation"]["module_args"]["api_token"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
 
 
 def test_a_rejected_token_is_not_echoed_in_the_failure(do_emulator):
