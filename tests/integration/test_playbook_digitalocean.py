@@ -56,7 +56,7 @@ class SSHBanner:
     def _serve(self):
         while True:
             try:
-                conn, _ = self.sock.accept()
+                conn, _address = self.sock.accept()
             except OSError:
                 return
             self.connections += 1
@@ -235,7 +235,7 @@ def test_without_any_token_provision_names_every_source(emu, settings, no_hosts)
 
 def seed_site_droplet(emu, ipv6):
     """The site's droplet as DigitalOcean makes it with ipv6: true (the emulator numbers IPv4 only)."""
-    [droplet], _, _ = emu.state.create_droplets({"name": "pytrackdat-lab2", "region": "nyc3", "size": "s-1vcpu-1gb",
+    [droplet], _action, _links = emu.state.create_droplets({"name": "pytrackdat-lab2", "region": "nyc3", "size": "s-1vcpu-1gb",
                                                  "image": "debian-13-x64", "tags": ["pytrackdat", "pytrackdat-lab2"],
                                                  "ipv6": True, "backups": True, "monitoring": True})
     emu.state.wait_idle(timeout=30)
