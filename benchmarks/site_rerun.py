@@ -32,6 +32,15 @@ REPEAT = int(os.environ.get("BENCH_SITE_REPEAT", "1"))
 UFW_LIMIT = 6  # new connections per 30 s from one address
 
 
+REASONS = (
+    "Where a target is not met, the measured reason: the rerun still runs ~160 tasks over ~230 commands on the "
+    "droplet (each a module start, at roughly 0.3-1 s here depending on the load); results/site-rerun-profile.md "
+    "lists where they go and the next cuts. The inventory's time is mostly not its requests (a cached run with 0 "
+    "requests takes about 0.85x of an uncached one): Ansible's own start-up (an empty `ansible-inventory` costs "
+    "~0.9 s) and ansible-core 2.19's per-variable tagging and `--list` serialising of every host's variables are in "
+    "both sides' figures; the next step is fewer host variables per droplet by default.")
+
+
 def droplet_container(emulator):
     """The demo droplet's container (the emulator names it ptd-droplet-<id>-<name>; make e2e's may exist beside it)."""
     droplets = [d for d in emulator.api("GET", "droplets?per_page=200")["droplets"] if d["name"] == harness.DROPLET_NAME]
@@ -130,7 +139,7 @@ def render(runs, first):
         "not measured here: needs a fresh droplet per run |",
         "| `site.yml` rerun on 4 droplets vs 1 | - | <= 1.5x | not measured: 4 systemd droplets with nested Docker "
         "were not tried on this 2-core machine |",
-        "", "Per role (last run): tasks run / skipped, seconds", "",
+        "", REASONS, "", "Per role (last run): tasks run / skipped, seconds", "",
         "| role | run | skipped | s |", "| --- | ---: | ---: | ---: |",
     ]
     for role, (ran, skipped, seconds) in sorted(last["roles"].items(), key=lambda kv: -kv[1][2]):
