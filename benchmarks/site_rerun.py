@@ -154,7 +154,7 @@ def main():
         return 0
     first = json.loads(MEASUREMENTS.read_text()).get("first_run_seconds") if MEASUREMENTS.exists() else None
     container = droplet_container(emulator)
-    runs = [rerun(emulator, container) for _ in range(REPEAT)]
+    runs = [rerun(emulator, container) for _run in range(REPEAT)]
     RESULTS.write_text(render(runs, first))
     print(RESULTS.read_text())
     return 0 if all(r["rc"] == 0 for r in runs) else 1
