@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e import harness
+from tests.e2e import drift, harness
 
 DOMAIN = harness.DOMAIN
 STATE = {}
@@ -272,6 +272,17 @@ def test_second_run_changes_nothing(droplet_site, artifacts, measurements):
     assert generate, run.log_path
     measurements["generate_cached_seconds"] = generate[0]
     assert len(_generated(droplet_site)) == 1, "an unchanged design must not be generated again"
+
+
+def test_drift_behind_the_collections_back_is_repaired_and_reported_changed(droplet_site, artifacts, measurements):
+    """sshd, ufw, the compose override and the backup timer changed by hand: a rerun puts each right and says so."""
+    address = _require("address")
+    key, state = droplet_site["key"], droplet_site["state"]
+    assert drift.break_server(address, key, state) == []
+    run = harness.run_playbook("site.yml", droplet_site["inventory"], droplet_site["env"], artifacts / "site-drift.log")
+    _never_printed(run, droplet_site["password"])
+    measurements["drift_repair_seconds"] = round(run.seconds, 1)
+    assert drift.repaired(run, address, key, state) == [], run.log_path
 
 
 class _PinnedHTTPS(http.client.HTTPSConnection):
