@@ -235,9 +235,9 @@ def test_without_any_token_provision_names_every_source(emu, settings, no_hosts)
 
 def seed_site_droplet(emu, ipv6):
     """The site's droplet as DigitalOcean makes it with ipv6: true (the emulator numbers IPv4 only)."""
-    [droplet], _action, _links = emu.state.create_droplets({"name": "pytrackdat-lab2", "region": "nyc3", "size": "s-1vcpu-1gb",
-                                                 "image": "debian-13-x64", "tags": ["pytrackdat", "pytrackdat-lab2"],
-                                                 "ipv6": True, "backups": True, "monitoring": True})
+    request = {"name": "pytrackdat-lab2", "region": "nyc3", "size": "s-1vcpu-1gb", "image": "debian-13-x64",
+               "tags": ["pytrackdat", "pytrackdat-lab2"], "ipv6": True, "backups": True, "monitoring": True}
+    [droplet], _action, _links = emu.state.create_droplets(request)
     emu.state.wait_idle(timeout=30)
     droplet["networks"]["v6"] = [{"ip_address": ipv6, "netmask": 64, "gateway": "2001:db8:0:1::1", "type": "public"}]
 
