@@ -40,9 +40,11 @@ def boot(prefix, hostname):
     started = docker("run", "-d", "--name", name, "--hostname", hostname, *SYSTEMD_FLAGS, IMAGE, "/lib/systemd/systemd")
     assert started.returncode == 0, started.stderr
     deadline = time.monotonic() + 180
-    while True:  # systemctl answers once systemd's private socket exists, then --wait blocks until boot ends
+    # Until systemd (PID 1) has set up its bus, systemctl answers "offline" (or nothing) at once; after that
+    # --wait blocks until boot ends. So ask again while the answer is not a booted state, within the deadline.
+    while True:
         booted = docker("exec", name, "systemctl", "is-system-running", "--wait", timeout=180)
-        if booted.stdout.strip() or time.monotonic() > deadline:
+        if booted.stdout.strip() in ("running", "degraded") or time.monotonic() > deadline:
             break
         time.sleep(0.2)
     assert booted.stdout.strip() in ("running", "degraded"), booted.stdout + booted.stderr
