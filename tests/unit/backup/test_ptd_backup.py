@@ -279,12 +279,19 @@ def test_offsite_retention_is_exact_and_a_corrupted_remote_copy_is_refused(site,
     assert bad not in os.listdir(site.backups)
 
 
-def test_wrong_s3_credentials_give_a_clear_error(site, s3_bucket):
+def test_wrong_s3_credentials_give_a_clear_error(site, s3_bucket, tmp_path):
     _client, _bucket, env = s3_bucket
     site.run("backup")
-    env = dict(env, PTD_BACKUP_S3_ENDPOINT="http://127.0.0.1:9")
+    # The endpoint refuses every connection: the whole retry schedule runs, its waits recorded, not slept
+    # (sleep_recorder/sitecustomize.py), so the test checks the schedule instead of waiting ~15 s for it.
+    delays = tmp_path / "delays"
+    env = dict(env, PTD_BACKUP_S3_ENDPOINT="http://127.0.0.1:9", PTD_TEST_SLEEP_LOG=str(delays),
+               PYTHONPATH=os.path.join(os.path.dirname(__file__), "sleep_recorder"))
     proc = site.run("upload", env=env, check=False)
     assert proc.returncode == 1 and "unreachable" in proc.stderr and "Traceback" not in proc.stderr
+    waited = [float(line) for line in delays.read_text(encoding="ascii").split()]
+    assert "gave up after %d attempts" % (len(waited) + 1) in proc.stderr, (waited, proc.stderr)
+    assert len(waited) == 7 and all(0.1 <= d <= 8.0 for d in waited) and waited[-1] >= 4.0, waited  # backoff grows
     env.pop("PTD_BACKUP_S3_SECRET_KEY")
     proc = site.run("upload", env=env, check=False)
     assert proc.returncode == 1 and "credentials missing" in proc.stderr
