@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import http.client
 import json
 import re
 import shlex
@@ -19,14 +18,12 @@ import shutil
 import socket
 import ssl
 import threading
-import time
-import urllib.parse
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from tests.e2e import drift, harness
+from tests.e2e import drift, harness, web
 
 DOMAIN = harness.DOMAIN
 STATE = {}
@@ -285,71 +282,6 @@ def test_drift_behind_the_collections_back_is_repaired_and_reported_changed(drop
     assert drift.repaired(run, address, key, state) == [], run.log_path
 
 
-class _PinnedHTTPS(http.client.HTTPSConnection):
-    """HTTPS to the droplet's address for the site's domain (SNI, Host, certificate check), without DNS."""
-
-    def __init__(self, address, cafile, timeout):
-        super().__init__(DOMAIN, 443, context=ssl.create_default_context(cafile=str(cafile)), timeout=timeout)
-        self._address = address
-
-    def connect(self):
-        sock = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # pylint: disable=no-member
-
-
-def _get(address, path, cafile, timeout=10):
-    """(status, body) of GET https://DOMAIN<path> at the droplet's address, the chain verified against cafile."""
-    conn = _PinnedHTTPS(address, cafile, timeout)
-    try:
-        conn.request("GET", path)
-        response = conn.getresponse()
-        return response.status, response.read().decode(errors="replace")
-    finally:
-        conn.close()
-
-
-class _Admin:
-    """A logged-in admin session over _PinnedHTTPS (cookies and Django's CSRF token), without a browser."""
-
-    def __init__(self, address, cafile):
-        self.address, self.cafile, self.cookies = address, cafile, {}
-
-    def request(self, method, path, fields=None):
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        body = None
-        if fields is not None:
-            body = urllib.parse.urlencode(dict(fields, csrfmiddlewaretoken=self.cookies.get("csrftoken", "")))
-            headers.update({"Content-Type": "application/x-www-form-urlencoded", "Referer": f"https://{DOMAIN}{path}"})
-        conn = _PinnedHTTPS(self.address, self.cafile, 30)
-        try:
-            conn.request(method, path, body=body, headers=headers)
-            response = conn.getresponse()
-            text = response.read().decode(errors="replace")
-            for value in response.headers.get_all("Set-Cookie") or []:
-                name, _eq, rest = value.partition("=")
-                self.cookies[name.strip()] = rest.split(";", 1)[0]
-            return response.status, response.getheader("Location") or "", text
-        finally:
-            conn.close()
-
-    def login(self, password):
-        self.request("GET", "/login/")
-        status, location, _body = self.request("POST", "/login/", {"username": harness.ADMIN_USER, "password": password, "next": "/"})
-        return status == 302 and "/login/" not in location
-
-
-def _poll(path, address, cafile, stop, results):
-    """GET path at 10 Hz until stop is set; record (time, ok)."""
-    while not stop.is_set():
-        started = time.monotonic()
-        try:
-            ok = _get(address, path, cafile, timeout=1)[0] in (200, 302)
-        except (OSError, http.client.HTTPException):
-            ok = False
-        results.append((started, ok))
-        stop.wait(max(0.0, 0.1 - (time.monotonic() - started)))
-
-
 def test_redeploy_of_the_same_design_regenerated_keeps_every_record_and_the_site_up(droplet_site, artifacts, measurements):
     address = _require("address")
     cafile = _require("cafile")
@@ -359,7 +291,7 @@ def test_redeploy_of_the_same_design_regenerated_keeps_every_record_and_the_site
     # Another admin e-mail is another generation of the same design: new bundle (SECRET_KEY, database, migration
     # stamp), same models. The live database must stay.
     stop, results = threading.Event(), []
-    poller = threading.Thread(target=_poll, args=("/login/", address, cafile, stop, results), daemon=True)
+    poller = threading.Thread(target=web.poll, args=("/login/", address, cafile, stop, results), daemon=True)
     poller.start()
     try:
         run = harness.run_playbook("deploy.yml", droplet_site["inventory"], droplet_site["env"], artifacts / "redeploy.log",
@@ -389,7 +321,7 @@ def test_redeploy_of_the_same_design_regenerated_keeps_every_record_and_the_site
     assert after["snapshots"] == STATE["snapshots"] and after["snapshot_rows"] == 1
     new_backups = sorted(set(after["backups"]) - set(before["backups"]))
     assert len(new_backups) == 1 and "pre-deploy" in new_backups[0], new_backups
-    assert _get(address, "/login/", cafile)[0] == 200
+    assert web.get(address, "/login/", cafile)[0] == 200
 
 
 def test_changed_design_without_the_opt_in_is_refused_and_nothing_changes(droplet_site, artifacts, measurements):
@@ -409,7 +341,7 @@ def test_changed_design_without_the_opt_in_is_refused_and_nothing_changes(drople
     after = _server(droplet_site)
     assert after == before, "a refused deploy must change nothing on the server"
     assert _records(after) == records and "notes" not in after["site_columns"]
-    assert _get(address, "/login/", cafile)[0] == 200
+    assert web.get(address, "/login/", cafile)[0] == 200
 
 
 def test_changed_design_with_the_opt_in_carries_every_record_over(droplet_site, artifacts, measurements):
@@ -435,7 +367,7 @@ def test_changed_design_with_the_opt_in_carries_every_record_over(droplet_site, 
     measurements["design_change_rows"] = {"before": before["counts"], "after": after["counts"]}
     assert any("pre-update" in name for name in set(after["backups"]) - set(before["backups"])), after["backups"]
     # The carried-over site works for the lab: the admin logs in and sees the records in the new design.
-    admin = _Admin(address, cafile)
+    admin = web.Admin(address, cafile)
     assert admin.login(droplet_site["password"]), "the admin must still log in after the design change"
     status, _headers, listing = admin.request("GET", "/core/pytrackdatsite/")
     assert status == 200 and SITE_ROW["site_name"] in listing
@@ -499,10 +431,10 @@ def test_existing_server_path_deploys_a_generated_bundle(plain_host, state_dir, 
     root_pem = harness.fetch_pebble_root(address, ssh_key, state_dir)
     cafile = artifacts / "pebble-root-existing.pem"
     cafile.write_text(root_pem)
-    status, body = _get(address, "/login/", cafile)
+    status, body = web.get(address, "/login/", cafile)
     assert status == 200 and f"PyTrackDat: {harness.SITE_NAME}" in body
     # The generator's admin password was a one-time secret; the role set the one from the inventory.
-    admin = _Admin(address, cafile)
+    admin = web.Admin(address, cafile)
     assert admin.login(admin_password), "the admin must log in with pytrackdat_app_admin_password"
     status, _headers, home = admin.request("GET", "/")
     assert status == 200 and sorted(set(re.findall(r'href="/core/(pytrackdat[a-z_]+)/"', home))) == TABLES
