@@ -87,7 +87,7 @@ UNIT
 # Docker engine (installed later by the docker role) must not try to set its containers' IPv6 sysctls.
 mkdir -p /etc/systemd/system/docker.service.d
 printf '[Service]\nEnvironment=DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1\n' > /etc/systemd/system/docker.service.d/nested-ipv6.conf
-grep -q ' {DOMAIN}$' /etc/hosts || echo "127.0.0.1 {DOMAIN}" >> /etc/hosts
+grep -q ' www.{DOMAIN}$' /etc/hosts || echo "127.0.0.1 {DOMAIN} www.{DOMAIN}" >> /etc/hosts
 systemctl daemon-reload
 systemctl enable --now ptd-test-pebble.service
 for _ in $(seq 1 60); do
@@ -188,6 +188,9 @@ def site_vars(state_dir: Path, key: Path, password: str, wheelhouse, design: Pat
             "pytrackdat_droplet_size": "s-1vcpu-1gb",
             "pytrackdat_droplet_image": "debian-13-x64",
             "pytrackdat_dns_zone": DNS_ZONE,
+            # www.<domain>: a CNAME, and Caddy's certificate and redirect for it (Pebble resolves it via /etc/hosts).
+            "pytrackdat_dns_www": True,
+            "pytrackdat_app_www_redirect": True,
             "pytrackdat_droplet_user_data": PEBBLE_SETUP_SCRIPT,
         })
     return settings

@@ -150,6 +150,7 @@ def test_droplet_has_tags_firewall_and_dns_record(droplet_site):
     assert droplet["id"] in firewalls[0]["droplet_ids"] or f"pytrackdat-{harness.SITE}" in firewalls[0]["tags"]
     records = emu.api("GET", f"domains/{harness.DNS_ZONE}/records?per_page=200")["domain_records"]
     assert [r["data"] for r in records if r["type"] == "A" and r["name"] == "ptd-demo"] == [address]
+    assert [r["data"] for r in records if r["type"] == "CNAME" and r["name"] == "www.ptd-demo"] == [DOMAIN + "."]
 
 
 def test_site_serves_a_certificate_from_the_acme_server(droplet_site, artifacts):
@@ -165,6 +166,11 @@ def test_site_serves_a_certificate_from_the_acme_server(droplet_site, artifacts)
     with pytest.raises(ssl.SSLCertVerificationError):
         harness.verified_certificate(address, Path(ssl.get_default_verify_paths().cafile or "/etc/ssl/certs/ca-certificates.crt"))
     STATE["cafile"] = cafile
+    # pytrackdat_app_www_redirect: www.<domain> has its own certificate and redirects, path kept, to the domain
+    www = harness.verified_certificate(address, cafile, domain="www." + DOMAIN)
+    assert [value for kind, value in www["subjectAltName"] if kind == "DNS"] == ["www." + DOMAIN]
+    assert web.get(address, "/login/?next=/", cafile, host="www." + DOMAIN, with_location=True) == (
+        301, f"https://{DOMAIN}/login/?next=/")  # Caddy's redir ... permanent
 
 
 def _served_spki_hash(address):

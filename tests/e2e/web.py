@@ -18,8 +18,8 @@ DOMAIN = harness.DOMAIN
 class PinnedHTTPS(http.client.HTTPSConnection):
     """HTTPS to the droplet's address for the site's domain (SNI, Host, certificate check), without DNS."""
 
-    def __init__(self, address, cafile, timeout):
-        super().__init__(DOMAIN, 443, context=ssl.create_default_context(cafile=str(cafile)), timeout=timeout)
+    def __init__(self, address, cafile, timeout, host=DOMAIN):
+        super().__init__(host, 443, context=ssl.create_default_context(cafile=str(cafile)), timeout=timeout)
         self._address = address
 
     def connect(self):
@@ -27,13 +27,15 @@ class PinnedHTTPS(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # pylint: disable=no-member
 
 
-def get(address, path, cafile, timeout=10):
-    """(status, body) of GET https://DOMAIN<path> at the droplet's address, the chain verified against cafile."""
-    conn = PinnedHTTPS(address, cafile, timeout)
+def get(address, path, cafile, timeout=10, host=DOMAIN, with_location=False):
+    """(status, body) of GET https://<host><path> at the droplet's address, the chain verified against cafile;
+    (status, Location header) with_location."""
+    conn = PinnedHTTPS(address, cafile, timeout, host)
     try:
         conn.request("GET", path)
         response = conn.getresponse()
-        return response.status, response.read().decode(errors="replace")
+        body = response.read().decode(errors="replace")
+        return response.status, (response.getheader("Location") or "") if with_location else body
     finally:
         conn.close()
 

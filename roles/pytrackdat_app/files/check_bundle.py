@@ -200,9 +200,22 @@ def check_settings(archive, site, domain):
         raise BundleError("%s sets no literal ALLOWED_HOSTS list" % settings_name)
     if domain not in hosts and "*" not in hosts:
         raise BundleError("ALLOWED_HOSTS in %s is %s and does not contain %r: the site would answer HTTP 400 to every "
-                          "request. Regenerate the bundle with that site URL, or set pytrackdat_app_domain to one of them"
-                          % (settings_name, hosts, domain))
+                          "request. Regenerate the bundle with that site URL, or set pytrackdat_app_domain to one of them%s"
+                          % (settings_name, hosts, domain, _www_hint(domain, hosts)))
     return hosts
+
+
+def _www_hint(domain, hosts):
+    """What to do when the domain and the generator's URL differ only by 'www.' (the site answers one name only)."""
+    bare = domain[4:] if domain.startswith("www.") else None
+    if bare and bare in hosts:
+        return (". The bundle was generated for %s: set pytrackdat_app_domain: %s and pytrackdat_app_www_redirect: "
+                "true, and %s redirects to it" % (bare, bare, domain))
+    if "www." + domain in hosts:
+        return (". The bundle was generated for www.%s: set pytrackdat_app_domain: www.%s, or regenerate the bundle "
+                "with the site URL %s and set pytrackdat_app_www_redirect: true to redirect www.%s to it"
+                % (domain, domain, domain, domain))
+    return ""
 
 
 # --- The whole check ---------------------------------------------------------------------------------------------
