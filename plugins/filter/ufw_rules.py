@@ -1,0 +1,57 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters for the server_setup role's ufw rules: which SSH sources are not addresses or networks, and which of the
+role's own SSH rules a changed source list (or rule type) has left behind."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from ansible.errors import AnsibleFilterError
+
+_RULE = re.compile(r"^ufw (?P<rule>allow|limit) (?:from (?P<source>\S+) to any port (?P<port>\d+) proto tcp"
+                   r"|(?P<any_port>\d+)/tcp) comment '(?P<comment>[^']*)'$")
+
+
+def _network(source):
+    """'any', or the address/network as ufw stores it; None when it is neither."""
+    if source == "any":
+        return source
+    try:
+        network = ipaddress.ip_network(source, strict=False)
+    except ValueError:
+        return None
+    single = network.prefixlen == network.max_prefixlen
+    return str(network.network_address) if single else str(network)
+
+
+def ufw_bad_sources(sources):
+    """The entries of sources that are neither 'any' nor an IPv4/IPv6 address or network."""
+    return [source for source in sources if not isinstance(source, str) or _network(source) is None]
+
+
+def ufw_stale_ssh_rules(lines, port, sources, rule, comment="SSH (server_setup)"):
+    """The role's own rules on port whose (rule, source) the wanted sources and rule type do not give."""
+    bad = ufw_bad_sources(sources)
+    if bad:
+        raise AnsibleFilterError("not an address or network (CIDR) nor 'any': %s" % ", ".join(map(str, bad)))
+    wanted = {(rule, _network(source)) for source in sources}
+    stale = []
+    for line in lines:
+        found = _RULE.match(line.strip())
+        if not found or found.group("comment") != comment:
+            continue
+        if int(found.group("port") or found.group("any_port")) != int(port):
+            continue
+        key = (found.group("rule"), _network(found.group("source") or "any"))
+        if key not in wanted:
+            stale.append({"rule": key[0], "source": found.group("source") or "any"})
+    return stale
+
+
+class FilterModule:
+    """ufw helpers of the server_setup role."""
+
+    def filters(self):
+        return {"ufw_stale_ssh_rules": ufw_stale_ssh_rules, "ufw_bad_sources": ufw_bad_sources}

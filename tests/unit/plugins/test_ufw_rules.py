@@ -1,0 +1,52 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The ufw filters: the role's SSH rules a changed source list leaves behind, compared as ufw stores networks.
+The lines are `ufw show added` output as ufw 0.36 on Debian 13 prints it (the molecule server_setup scenario runs
+the same filters against a real ufw)."""
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.pytrackdat.deploy.plugins.filter.ufw_rules import ufw_bad_sources, ufw_stale_ssh_rules
+
+ADDED = [
+    "Added user rules (see 'ufw status' for running firewall):",
+    "ufw limit from 10.0.0.0/8 to any port 22 proto tcp comment 'SSH (server_setup)'",
+    "ufw limit 22/tcp comment 'SSH (server_setup)'",
+    "ufw allow 80/tcp",
+    "ufw limit from 192.0.2.7 to any port 22 proto tcp comment 'SSH (server_setup)'",
+    "ufw allow from 2001:db8::/32 to any port 22 proto tcp comment 'SSH (server_setup)'",
+    "ufw allow from 198.51.100.0/24 to any port 22 proto tcp",
+    "ufw limit from 203.0.113.0/24 to any port 2222 proto tcp comment 'SSH (server_setup)'",
+]
+
+
+def test_sources_taken_off_the_list_are_stale_and_only_the_roles_own_rules_on_its_port():
+    stale = ufw_stale_ssh_rules(ADDED, 22, ["10.0.0.0/8"], "limit")
+    assert stale == [{"rule": "limit", "source": "any"}, {"rule": "limit", "source": "192.0.2.7"},
+                     {"rule": "allow", "source": "2001:db8::/32"}]  # not the uncommented 198.51.100.0/24, not 2222
+
+
+def test_sources_written_another_way_are_the_same_rule():
+    assert ufw_stale_ssh_rules(ADDED, 22, ["any", "10.1.2.3/8", "192.0.2.7/32"], "limit") == [
+        {"rule": "allow", "source": "2001:db8::/32"}]
+    assert ufw_stale_ssh_rules(ADDED, 22, ["any", "10.0.0.0/8", "192.0.2.7", "2001:0DB8::/32"], "limit") == [
+        {"rule": "allow", "source": "2001:db8::/32"}]  # wanted as limit, found as allow
+
+
+def test_a_switch_from_limit_to_allow_leaves_no_limit_rule():
+    stale = ufw_stale_ssh_rules(ADDED, 22, ["any", "10.0.0.0/8", "192.0.2.7", "2001:db8::/32"], "allow")
+    assert stale == [{"rule": "limit", "source": "10.0.0.0/8"}, {"rule": "limit", "source": "any"},
+                     {"rule": "limit", "source": "192.0.2.7"}]
+
+
+def test_the_port_follows_the_ssh_port():
+    assert ufw_stale_ssh_rules(ADDED, 2222, ["any"], "limit") == [{"rule": "limit", "source": "203.0.113.0/24"}]
+    assert ufw_stale_ssh_rules([], 22, ["any"], "limit") == []
+
+
+def test_bad_sources_are_named():
+    assert ufw_bad_sources(["any", "10.0.0.0/8", "192.0.2.7", "::/0", "lab", "10.0.0.0/33", "10.0.0.0/8 "]) == [
+        "lab", "10.0.0.0/33", "10.0.0.0/8 "]
+    with pytest.raises(AnsibleFilterError, match="lab"):
+        ufw_stale_ssh_rules(ADDED, 22, ["lab"], "limit")
