@@ -47,8 +47,8 @@ def server_state(server):
     ("pytrackdat_app_proxy_port=web", "pytrackdat_app_proxy_port"),
     # www.: the redirect needs a name without it; a www. name the bundle was not generated for says what to set
     ("pytrackdat_app_domain=www.ptd.example.test pytrackdat_app_www_redirect=true", "pytrackdat_app_www_redirect: false"),
-    ("pytrackdat_app_domain=www.ptd.example.test", "set pytrackdat_app_domain: ptd.example.test and "
-                                                    "pytrackdat_app_www_redirect: true"),
+    ("pytrackdat_app_domain=www.ptd.example.test",
+     "set pytrackdat_app_domain: ptd.example.test and pytrackdat_app_www_redirect: true"),
 ])
 def test_a_wrong_variable_stops_deploy_before_anything_on_the_server_changes(server, bundle, tmp_path, bad, named):
     before = server_state(server)
