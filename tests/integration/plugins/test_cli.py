@@ -34,6 +34,17 @@ def test_ansible_doc_renders(kind, name):
         assert doc["doc"]["attributes"]["diff_mode"]["support"] == "full"
 
 
+@pytest.mark.parametrize("name", ["pytrackdat.deploy.ufw_stale_ssh_rules", "pytrackdat.deploy.ufw_bad_sources"])
+def test_ansible_doc_renders_the_filters(name):
+    listed = subprocess.run(["ansible-doc", "-t", "filter", "-l", "pytrackdat.deploy"], capture_output=True, text=True,
+                            env=ansible_env(), timeout=120, check=True)
+    assert name in listed.stdout and "ERROR" not in listed.stderr, listed.stderr
+    raw = subprocess.run(["ansible-doc", "-t", "filter", "--json", name], capture_output=True, text=True,
+                         env=ansible_env(), timeout=120, check=True)
+    doc = json.loads(raw.stdout)[name]
+    assert doc["doc"]["short_description"] and doc["examples"].strip() and doc["return"]["_value"]
+
+
 PLAYBOOK = """
 - name: Droplet and its firewall, the way a user writes it
   hosts: localhost
