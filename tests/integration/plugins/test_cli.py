@@ -34,7 +34,8 @@ def test_ansible_doc_renders(kind, name):
         assert doc["doc"]["attributes"]["diff_mode"]["support"] == "full"
 
 
-@pytest.mark.parametrize("name", ["pytrackdat.deploy.ufw_stale_ssh_rules", "pytrackdat.deploy.ufw_bad_sources"])
+@pytest.mark.parametrize("name", ["pytrackdat.deploy.ufw_stale_ssh_rules", "pytrackdat.deploy.ufw_bad_sources",
+                                  "pytrackdat.deploy.files_to_copy"])
 def test_ansible_doc_renders_the_filters(name):
     listed = subprocess.run(["ansible-doc", "-t", "filter", "-l", "pytrackdat.deploy"], capture_output=True, text=True,
                             env=ansible_env(), timeout=120, check=True)
