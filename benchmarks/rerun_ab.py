@@ -1,0 +1,61 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One no-change site.yml run against the demo droplet (`make demo` first), from this checkout or from another tree
+of the collection (--tree, e.g. a git worktree of an older commit), for farm-bench's side-by-side timing:
+
+    git worktree add build/ab-base <commit>
+    farm-bench -n 3 --timeout 1800 -- .venv/bin/python benchmarks/rerun_ab.py \\
+        --vs '.venv/bin/python benchmarks/rerun_ab.py --tree build/ab-base'
+
+Exits 1 unless the run succeeds with changed=0, so a timing of a run that changed or failed is never taken."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.e2e import harness  # noqa: E402  pylint: disable=wrong-import-position
+
+STATE = REPO / ".demo"
+
+
+def tree_env(tree: Path, emulator) -> dict:
+    """The demo's playbook environment, with the collection (and ansible.cfg) taken from tree."""
+    env = harness.playbook_env(emulator, STATE)
+    link = tree / ".collections" / "ansible_collections" / "pytrackdat" / "deploy"
+    if not link.exists():
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(tree.resolve(), target_is_directory=True)
+    env.update({"ANSIBLE_CONFIG": str(tree / "ansible.cfg"), "ANSIBLE_COLLECTIONS_PATH": str(tree / ".collections")})
+    return env
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tree", type=Path, default=REPO, help="the collection's tree to run (default: this checkout)")
+    args = parser.parse_args()
+    emulator = harness.EmulatorProcess.load(STATE / "emulator")
+    if emulator is None:
+        print("no demo droplet: run `make demo` first", file=sys.stderr)
+        return 2
+    tree = args.tree.resolve()
+    env = tree_env(tree, emulator)
+    command = [str(harness.venv_bin() / "ansible-playbook"), "-i", str(STATE / "inventory" / "droplets.yml"),
+               str(tree / "playbooks" / "site.yml")]
+    proc = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, check=False)
+    recap = [line for line in proc.stdout.splitlines() if " changed=" in line and " ok=" in line]
+    changed = sum(int(line.split(" changed=")[1].split()[0]) for line in recap)
+    if proc.returncode != 0 or changed != 0 or not recap:
+        print(proc.stdout[-4000:], file=sys.stderr)
+        print("rc=%d changed=%d: not a no-change run" % (proc.returncode, changed), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
