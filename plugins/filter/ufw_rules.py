@@ -1,7 +1,8 @@
 # Copyright: (c) 2026, pytrackdat.deploy contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters for the server_setup role's ufw rules: which SSH sources are not addresses or networks, and which of the
-role's own SSH rules a changed source list (or rule type) has left behind."""
+"""Filters for the roles' ufw rules: which SSH sources are not addresses or networks, which of the role's own SSH rules
+a changed source list (or rule type) has left behind, and which wanted rules ufw does not have yet (so a rerun runs
+ufw only for those)."""
 
 from __future__ import annotations
 
@@ -50,8 +51,32 @@ def ufw_stale_ssh_rules(lines, port, sources, rule, comment="SSH (server_setup)"
     return stale
 
 
+def _added_line(rule, port, proto, comment, source):
+    """The line `ufw show added` prints for this rule (sources as ufw stores them)."""
+    if source and source != "any":
+        line = "ufw %s from %s to any port %s%s" % (rule, _network(source), port, "" if proto == "any" else " proto " + proto)
+    else:
+        line = "ufw %s %s%s" % (rule, port, "" if proto == "any" else "/" + proto)
+    return line + (" comment '%s'" % comment if comment else "")
+
+
+def ufw_missing_rules(items, lines, rule="allow", port=None, proto="tcp", comment=None):
+    """The items whose rule `ufw show added` (lines) does not print. An item is a dict (port, proto, comment, source,
+    rule) or a string, taken as the source of a rule with the given rule, port, proto and comment."""
+    present = {line.strip() for line in lines}
+    missing = []
+    for item in items:
+        spec = dict(item) if isinstance(item, dict) else {"source": item}
+        line = _added_line(spec.get("rule", rule), spec.get("port", port), spec.get("proto") or proto,
+                           spec.get("comment", comment), spec.get("source"))
+        if line not in present:
+            missing.append(item)
+    return missing
+
+
 class FilterModule:
     """ufw helpers of the server_setup role."""
 
     def filters(self):
-        return {"ufw_stale_ssh_rules": ufw_stale_ssh_rules, "ufw_bad_sources": ufw_bad_sources}
+        return {"ufw_stale_ssh_rules": ufw_stale_ssh_rules, "ufw_bad_sources": ufw_bad_sources,
+                "ufw_missing_rules": ufw_missing_rules}

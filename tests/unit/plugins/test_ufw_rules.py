@@ -7,7 +7,8 @@ the same filters against a real ufw)."""
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.pytrackdat.deploy.plugins.filter.ufw_rules import ufw_bad_sources, ufw_stale_ssh_rules
+from ansible_collections.pytrackdat.deploy.plugins.filter.ufw_rules import (ufw_bad_sources, ufw_missing_rules,
+                                                                       ufw_stale_ssh_rules)
 
 ADDED = [
     "Added user rules (see 'ufw status' for running firewall):",
@@ -50,3 +51,19 @@ def test_bad_sources_are_named():
         "lab", "10.0.0.0/33", "10.0.0.0/8 "]
     with pytest.raises(AnsibleFilterError, match="lab"):
         ufw_stale_ssh_rules(ADDED, 22, ["lab"], "limit")
+
+
+def test_missing_rules_are_those_ufw_does_not_list():
+    ports = [{"port": 80, "proto": "tcp", "comment": "HTTP"}, {"port": 443, "proto": "tcp", "comment": "HTTPS"},
+             {"port": "8000:8010", "proto": "udp"}, {"port": 53, "proto": "any"}]
+    added = ["ufw allow 80/tcp comment 'HTTP'", "ufw allow 443/tcp", "ufw allow 8000:8010/udp", "ufw allow 53"]
+    assert ufw_missing_rules(ports, added) == [ports[1]]          # 443 is there, but not with its comment
+    assert ufw_missing_rules(ports, []) == ports
+
+
+def test_missing_sources_follow_ufws_spelling_of_networks():
+    lines = ADDED
+    assert ufw_missing_rules(["any", "10.1.2.3/8", "192.0.2.7/32", "198.51.100.0/24"], lines, rule="limit", port="22",
+                             comment="SSH (server_setup)") == ["198.51.100.0/24"]   # that one has no comment
+    assert ufw_missing_rules(["2001:0DB8::/32"], lines, rule="allow", port="22", comment="SSH (server_setup)") == []
+    assert ufw_missing_rules(["any"], lines, rule="allow", port="22", comment="SSH (server_setup)") == ["any"]
