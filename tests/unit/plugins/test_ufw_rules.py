@@ -7,8 +7,8 @@ the same filters against a real ufw)."""
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.pytrackdat.deploy.plugins.filter.ufw_rules import (ufw_bad_sources, ufw_missing_rules,
-                                                                       ufw_stale_ssh_rules)
+from ansible_collections.pytrackdat.deploy.plugins.filter.ufw_rules import (
+    ufw_bad_sources, ufw_missing_rules, ufw_stale_ssh_rules)
 
 ADDED = [
     "Added user rules (see 'ufw status' for running firewall):",
