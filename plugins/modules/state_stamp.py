@@ -82,7 +82,9 @@ converged:
   type: bool
   sample: true
 reason:
-  description: Why the role runs its tasks (V(no stamp), V(inputs changed), V(state changed)), or V(unchanged).
+  description:
+    - Why the role runs its tasks (V(no stamp), V(inputs changed), V(state changed)), or V(unchanged); V(recorded)
+      with O(record=true).
   returned: always
   type: str
   sample: state changed

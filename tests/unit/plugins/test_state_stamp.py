@@ -1,0 +1,117 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The fast rerun: state_stamp says converged only while the inputs' key and the state the script prints are both as
+recorded, and converge_key changes with every input and every file of the role."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.pytrackdat.deploy.plugins.filter.converge import converge_key
+from ansible_collections.pytrackdat.deploy.plugins.modules import state_stamp
+
+from .conftest import call_module
+
+
+@pytest.fixture
+def managed(tmp_path):
+    """A 'managed' file and a state script that prints its checksum and mode, as the roles' state.sh.j2 do."""
+    target = tmp_path / "managed.conf"
+    target.write_text("PermitRootLogin no\n")
+    script = f"stat -c '%n %a' {target}; sha256sum {target}"
+    return {"target": target, "script": script, "path": str(tmp_path / "stamps" / "role.stamp")}
+
+
+def stamp(managed, key="k1", record=False, check_mode=False):
+    return call_module(state_stamp, {"script": managed["script"], "key": key, "path": managed["path"], "record": record},
+                       check_mode=check_mode)
+
+
+def test_no_stamp_then_recorded_then_converged(managed):
+    first = stamp(managed)
+    assert (first["converged"], first["reason"], first["changed"]) == (False, "no stamp", False)
+    recorded = stamp(managed, record=True)
+    assert recorded["changed"] is False and recorded["state_digest"] == first["state_digest"]
+    assert stamp(managed) == {**first, "converged": True, "reason": "unchanged"}
+
+
+def test_stamp_file_and_folder_are_private_and_hold_only_digests(managed):
+    stamp(managed, record=True)
+    path = managed["path"]
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode) == 0o700
+    key, digest = open(path, encoding="ascii").read().split()
+    assert key == "k1" and len(digest) == 64 and "PermitRootLogin" not in open(path, encoding="ascii").read()
+
+
+@pytest.mark.parametrize("drift", ["content", "mode", "removed"])
+def test_drift_of_the_managed_state_is_found(managed, drift):
+    stamp(managed, record=True)
+    target = managed["target"]
+    if drift == "content":
+        target.write_text("PermitRootLogin yes\n")
+    elif drift == "mode":
+        target.chmod(0o666)
+    else:
+        target.unlink()
+    assert (stamp(managed)["converged"], stamp(managed)["reason"]) == (False, "state changed")
+
+
+def test_a_changed_input_is_found(managed):
+    stamp(managed, record=True)
+    assert (stamp(managed, key="k2")["converged"], stamp(managed, key="k2")["reason"]) == (False, "inputs changed")
+
+
+def test_check_mode_records_nothing(managed):
+    stamp(managed, record=True, check_mode=True)
+    assert not os.path.exists(managed["path"])
+    assert stamp(managed, check_mode=True)["reason"] == "no stamp"
+
+
+def test_a_damaged_stamp_counts_as_none(managed):
+    stamp(managed, record=True)
+    with open(managed["path"], "w", encoding="ascii") as damaged:
+        damaged.write("half")
+    assert stamp(managed)["reason"] == "no stamp"
+
+
+def test_a_key_with_spaces_is_refused(managed):
+    result = stamp(managed, key="two words")
+    assert result["failed"] and "one word" in result["msg"]
+
+
+@pytest.fixture
+def role(tmp_path):
+    """collection/roles/r with a template, and collection/plugins/filter with a filter, as installed."""
+    top = tmp_path / "collection"
+    (top / "roles" / "r" / "templates").mkdir(parents=True)
+    (top / "roles" / "r" / "templates" / "a.j2").write_text("a\n")
+    (top / "plugins" / "filter").mkdir(parents=True)
+    (top / "plugins" / "filter" / "f.py").write_text("f = 1\n")
+    (top / "plugins" / "inventory").mkdir(parents=True)
+    (top / "plugins" / "inventory" / "i.py").write_text("i = 1\n")
+    return top
+
+
+def test_converge_key_follows_inputs_role_files_and_filters(role):
+    path = str(role / "roles" / "r")
+    base = converge_key({"b": 1, "a": [1, 2]}, path)
+    assert converge_key({"a": [1, 2], "b": 1}, path) == base  # key order does not count
+    assert converge_key({"b": 2, "a": [1, 2]}, path) != base
+    (role / "roles" / "r" / "templates" / "a.j2").write_text("a changed\n")
+    changed_role = converge_key({"b": 1, "a": [1, 2]}, path)
+    assert changed_role != base
+    (role / "plugins" / "filter" / "f.py").write_text("f = 2\n")
+    changed_filter = converge_key({"b": 1, "a": [1, 2]}, path)
+    assert changed_filter != changed_role
+    (role / "plugins" / "inventory" / "i.py").write_text("i = 2\n")  # not called by roles: no full run for it
+    assert converge_key({"b": 1, "a": [1, 2]}, path) == changed_filter
+
+
+def test_converge_key_refuses_a_missing_role(tmp_path):
+    with pytest.raises(AnsibleFilterError, match="not a folder"):
+        converge_key({}, str(tmp_path / "nope"))

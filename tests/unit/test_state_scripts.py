@@ -1,0 +1,90 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A role's fast rerun skips its tasks while templates/state.sh.j2 prints the same state as after its last full run.
+A file a task writes but the script does not list would drift unseen: every file or folder the tasks write on the
+server must be listed there (as written in the task, or by its folder's glob)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+ROLES = sorted(p.parent.parent.name for p in REPO.glob("roles/*/templates/state.sh.j2"))
+WRITERS = {"ansible.builtin.template": "dest", "ansible.builtin.copy": "dest", "ansible.builtin.file": "path",
+           "ansible.builtin.lineinfile": "path", "ansible.posix.sysctl": "sysctl_file"}
+# Written on the server but deliberately not state: a probe's temporary folder, removed before its task file ends;
+# the image archive, copied, loaded and removed in one go.
+TRANSIENT = {"{{_dir}}", "{{pytrackdat_app_layout.site_dir}}/images.tar", "{{_server_setup_probe_dir.path}}",
+             "{{_pytrackdat_backup_incoming_dir}}", "{{_pytrackdat_backup_stage_dir}}"}
+# Targets the script names otherwise: the admin user's home, which it reads from getent as $home.
+ALIASES = {"{{_server_setup_user_result.home|default('/home/'+server_setup_user)}}": "$home"}
+# Task files a role's main tasks do not run (other entry points, which a fast rerun never skips).
+OTHER_ENTRY_POINTS = {"pytrackdat_backup": {"backup_now.yml", "restore.yml", "carry_over.yml", "post_deploy.yml",
+                                            "pre_deploy.yml"}}
+
+
+def norm(text):
+    """{{ a | b }} and {{a|b}} alike; `| quote` dropped (the script quotes what the tasks do not)."""
+    text = re.sub(r"\s*\|\s*quote\s*", "", str(text))
+    return re.sub(r"\s+", "", text)
+
+
+def tasks_in(items, inherited=None):
+    for task in items or []:
+        delegated = task.get("delegate_to", inherited)
+        for key in ("block", "rescue", "always"):
+            if key in task:
+                yield from tasks_in(task[key], delegated)
+        yield task, delegated
+
+
+def written_paths(role):
+    for path in sorted((REPO / "roles" / role / "tasks").glob("*.yml")):
+        if path.name in OTHER_ENTRY_POINTS.get(role, ()):
+            continue
+        for task, delegated in tasks_in(yaml.safe_load(path.read_text())):
+            for module, option in WRITERS.items():
+                args = task.get(module)
+                if not isinstance(args, dict) or delegated == "localhost" or args.get("state") == "absent":
+                    continue
+                target = str(args.get(option, ""))
+                items = task.get("loop")
+                if "item" in target and isinstance(items, list):
+                    for item in items:
+                        value = item if isinstance(item, str) else next(iter(item.values()))
+                        yield path.name, task["name"], target.replace("{{ item.path }}", value).replace("{{ item }}", value)
+                elif target:
+                    yield path.name, task["name"], target
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_file_a_task_writes_is_in_the_state_script(role):
+    script = norm((REPO / "roles" / role / "templates" / "state.sh.j2").read_text())
+    missing = []
+    for file_name, task, target in written_paths(role):
+        wanted = norm(target)
+        wanted = ALIASES.get(wanted, wanted)
+        if any(wanted.startswith(t) for t in TRANSIENT) or "{{item" in wanted:
+            continue
+        folder = wanted.rsplit("/", 1)[0]
+        if wanted not in script and folder + "/*" not in script:
+            missing.append(f"{file_name}: {task}: {target}")
+    assert not missing, "not in templates/state.sh.j2 of %s:\n%s" % (role, "\n".join(missing))
+
+
+def test_the_roles_with_a_fast_rerun_all_have_a_state_script():
+    assert ROLES == ["docker", "pytrackdat_app", "pytrackdat_backup", "server_setup"]
+
+
+def test_the_check_finds_a_missing_file(tmp_path, monkeypatch):
+    """The check itself can fail: a script without the sudoers file is caught."""
+    script = (REPO / "roles" / "server_setup" / "templates" / "state.sh.j2").read_text()
+    assert "/etc/sudoers.d/90-server-setup-{{ server_setup_user }}" in script
+    targets = [t for _, _, t in written_paths("server_setup")]
+    assert "/etc/sudoers.d/90-server-setup-{{ server_setup_user }}" in targets
+    stripped = norm(script.replace("/etc/sudoers.d/90-server-setup-{{ server_setup_user }}", ""))
+    assert norm("/etc/sudoers.d/90-server-setup-{{ server_setup_user }}") not in stripped
