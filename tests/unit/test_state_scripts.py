@@ -88,3 +88,14 @@ def test_the_check_finds_a_missing_file(tmp_path, monkeypatch):
     assert "/etc/sudoers.d/90-server-setup-{{ server_setup_user }}" in targets
     stripped = norm(script.replace("/etc/sudoers.d/90-server-setup-{{ server_setup_user }}", ""))
     assert norm("/etc/sudoers.d/90-server-setup-{{ server_setup_user }}") not in stripped
+
+
+def test_no_role_task_runs_once_for_all_hosts():
+    """Every host is a site of its own (domain, design, bundle): a run_once task gives every host the first host's
+    result, so a second site got the first site's release, built for another domain (Django answered 400). Found by
+    benchmarks/multi_droplet.py on four sites."""
+    once = [f"{path.relative_to(REPO)}: {task.get('name')}"
+            for path in sorted(REPO.glob("roles/*/tasks/*.yml"))
+            for task, _ in tasks_in(yaml.safe_load(path.read_text()))
+            if task.get("run_once")]
+    assert not once, "run_once in a role's tasks:\n" + "\n".join(once)

@@ -266,7 +266,7 @@ def write_release(path, site, sha256, out_dir):
     kept = dropped = 0
     requirements = b""
     os.makedirs(out_dir, mode=0o700, exist_ok=True)
-    partial = target + ".part"
+    partial = "%s.%d.part" % (target, os.getpid())
     with zipfile.ZipFile(path) as source, zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as release:
         for info in sorted(source.infolist(), key=lambda i: i.filename):
             rel = info.filename[len(site) + 1:]

@@ -21,6 +21,7 @@ A failure of the generator (bad design CSV, weak password, a site name that is a
 PyTrackDat's own message and what to fix on stderr.
 """
 
+import fcntl
 import json
 import os
 import re
@@ -52,13 +53,20 @@ def fail(message):
 
 
 def ensure_generator(venv, version):
-    """Create VENV with pytrackdat==VERSION unless it is already there; return its bin folder."""
+    """Create VENV with pytrackdat==VERSION unless it is already there; return its bin folder. Several sites' deploys
+    run this at once (one per host): the first makes the venv under a lock, the others wait for it and use it."""
+    os.makedirs(os.path.dirname(venv) or ".", mode=0o700, exist_ok=True)
+    with open(venv + ".lock", "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _make_generator(venv, version)
+
+
+def _make_generator(venv, version):
     marker = os.path.join(venv, ".pytrackdat-" + version)
     bin_dir = os.path.join(venv, "bin")
     if os.path.exists(marker):
         return bin_dir
     shutil.rmtree(venv, ignore_errors=True)
-    os.makedirs(os.path.dirname(venv) or ".", mode=0o700, exist_ok=True)
     steps = ([sys.executable, "-m", "venv", venv],
              [os.path.join(bin_dir, "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
               "pytrackdat==" + version])
@@ -149,7 +157,7 @@ def main():
         if proc.returncode != 0 or not os.path.isfile(produced):
             fail(explain(output))
         os.makedirs(os.path.dirname(os.path.abspath(out_zip)), mode=0o700, exist_ok=True)
-        partial = out_zip + ".part"
+        partial = "%s.%d.part" % (out_zip, os.getpid())
         shutil.copyfile(produced, partial)
         os.chmod(partial, 0o600)
         os.replace(partial, out_zip)
