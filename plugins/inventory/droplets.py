@@ -85,15 +85,19 @@ options:
     default: do_
   attributes:
     description:
-      - Droplet attributes (keys of the API's droplet object) to set as host variables with O(var_prefix).
-      - Always set as well, as plain strings (null when absent) - C(public_ipv4), C(private_ipv4), C(ipv6),
-        C(region_slug) and C(image_slug), for example C(do_region_slug).
-      - Add the nested objects (V(region), V(image), V(networks), V(size)) only when you need them. ansible-core 2.19
-        marks every string of inventory data as untrusted one by one, so large nested variables make big
-        inventories slow.
+      - Droplet attributes to set as host variables with O(var_prefix) (V(status) becomes C(do_status)).
+      - Any key of the API's droplet object (V(id), V(name), V(status), V(size_slug), V(tags), V(vpc_uuid),
+        V(created_at), V(features), V(region), V(image), V(size), V(networks), ...), or one of these strings taken
+        from the nested objects (null when the droplet has none) - V(public_ipv4), V(private_ipv4), V(ipv6),
+        V(region_slug), V(image_slug).
+      - The default is what the collection's playbooks, inventory and examples read. Add V(name) (the same as
+        C(inventory_hostname)), V(private_ipv4), V(ipv6) or a nested object only when you use it. Every variable
+        of every host costs time in big inventories (ansible-core handles each value of each host, for example
+        when C(ansible-inventory --list) writes it), nested objects most.
+      - O(filters), O(compose), O(groups) and O(keyed_groups) see only these variables.
     type: list
     elements: str
-    default: [id, name, status, size_slug, tags]
+    default: [id, status, tags, size_slug, region_slug, image_slug, public_ipv4]
 """
 
 EXAMPLES = r"""
@@ -118,7 +122,9 @@ groups:
   web: "'web' in do_tags"
 """
 
+import re
 from concurrent.futures import ThreadPoolExecutor
+from keyword import iskeyword
 
 from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.module_utils.common.text.converters import to_native
@@ -137,6 +143,9 @@ except ImportError:  # ansible-core < 2.19 has no data tagging: templates are tr
 
 PER_PAGE = 200
 PAGE_THREADS = 4
+# attributes that are not keys of the API's droplet object but strings taken from its nested objects
+DERIVED = frozenset(("public_ipv4", "private_ipv4", "ipv6", "region_slug", "image_slug"))
+PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
@@ -201,14 +210,18 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         # a droplet created or deleted while the pages were read may shift another onto two pages: list it once
         return [d for d in droplets if d.get("id") not in seen and not seen.add(d.get("id"))]
 
-    def _host_vars(self, droplet, attributes, prefix, private):
-        host_vars = dict((prefix + key, droplet.get(key)) for key in attributes if key in droplet)
+    @staticmethod
+    def _host_vars(droplet, attributes, prefix, private):
+        """``attributes`` is (API keys, derived names); the variables of one droplet, and ``ansible_host``."""
+        keys, derived = attributes
+        host_vars = dict((prefix + key, droplet[key]) for key in keys if key in droplet)
         public4, private4, public6 = droplet_ips(droplet)
-        host_vars[prefix + "public_ipv4"] = public4
-        host_vars[prefix + "private_ipv4"] = private4
-        host_vars[prefix + "ipv6"] = public6
-        host_vars[prefix + "region_slug"] = (droplet.get("region") or {}).get("slug")
-        host_vars[prefix + "image_slug"] = (droplet.get("image") or {}).get("slug")
+        if derived:
+            values = {"public_ipv4": public4, "private_ipv4": private4, "ipv6": public6,
+                      "region_slug": (droplet.get("region") or {}).get("slug"),
+                      "image_slug": (droplet.get("image") or {}).get("slug")}
+            for name in derived:
+                host_vars[prefix + name] = values[name]
         address = private4 if private else public4
         if address:
             host_vars["ansible_host"] = address
@@ -226,8 +239,32 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 return False
         return True
 
-    def _populate(self, droplets):
+    def _attributes(self):
+        """The ``attributes`` option split into (API keys, derived names), and whether every variable name it makes
+        is a plain identifier (see _set_host_vars)."""
         attributes = self.get_option("attributes")
+        prefix = self.get_option("var_prefix")
+        derived = [name for name in attributes if name in DERIVED]
+        keys = [name for name in attributes if name not in DERIVED]
+        plain = all(PLAIN_NAME.match(prefix + name) and not iskeyword(prefix + name)
+                    and (prefix + name).lower() not in ("true", "false", "none") for name in attributes)
+        return (keys, derived), plain
+
+    def _set_host_vars(self, name, host_vars, in_bulk):
+        """All variables of a new host at once, or one by one through ``set_variable``.
+
+        Per variable, ansible-core 2.19+ (its inventory wrapper) copies the value tagged with the inventory file as
+        origin and the host checks the name; that was half of the build time. In bulk, the host gets the API's
+        values as they are: untagged strings, which ansible-core 2.19+ never templates (only values tagged trusted
+        are), as before; older cores stored them as they are anyway. It is used only for a host this source just
+        added (nothing to merge with) and names already checked (``_attributes``)."""
+        if in_bulk:
+            self.inventory.get_host(name).vars.update(host_vars)
+            return
+        for key, value in host_vars.items():
+            self.inventory.set_variable(name, key, value)
+
+    def _populate(self, droplets, attributes, plain_names):
         prefix = self.get_option("var_prefix")
         wanted_tags = set(self.get_option("tags")[1:])
         filters = self.get_option("filters")
@@ -244,13 +281,45 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             host_vars = self._host_vars(droplet, attributes, prefix, private)
             if filters and not self._passes(filters, host_vars, name, strict):
                 continue
+            new = name not in self.inventory.hosts
             self.inventory.add_host(name)
-            for key, value in host_vars.items():
-                self.inventory.set_variable(name, key, value)
+            self._set_host_vars(name, host_vars, in_bulk=new and plain_names)
             if construct:
                 self._set_composite_vars(compose, host_vars, name, strict=strict)
                 self._add_host_to_composed_groups(groups, host_vars, name, strict=strict)
                 self._add_host_to_keyed_groups(keyed_groups, host_vars, name, strict=strict)
+
+    @staticmethod
+    def _cache_fields(attributes):
+        """The droplet fields the variables are made from: the cache keeps only these (a 10,000 droplet account is
+        15 MB of JSON in full, most of it the region's and the size's details that nothing reads)."""
+        keys, derived = attributes
+        fields = set(("id", "name", "tags", "networks")) | set(keys)
+        return fields | set(name for name in ("region_slug", "image_slug") if name in derived and name[:-5] not in fields)
+
+    @staticmethod
+    def _slim(droplets, fields):
+        nested = [(name, name[:-5]) for name in fields if name in ("region_slug", "image_slug")]
+        plain = [name for name in fields if name not in ("region_slug", "image_slug")]
+        slim = []
+        for droplet in droplets:
+            kept = dict((name, droplet[name]) for name in plain if name in droplet)
+            for name, key in nested:
+                kept[key] = {"slug": (droplet.get(key) or {}).get("slug")}
+            slim.append(kept)
+        return slim
+
+    def _cached(self, cache_key, fields):
+        """The cached droplets, or None when there are none or they lack a field this configuration reads."""
+        try:
+            entry = self._cache[cache_key]
+        except KeyError:
+            return None
+        if isinstance(entry, list):  # written before the cache kept only what is read: whole droplets
+            return entry
+        if isinstance(entry, dict) and fields <= set(entry.get("fields") or ()):
+            return entry.get("droplets") or []
+        return None
 
     def parse(self, inventory, loader, path, cache=True):
         super(InventoryModule, self).parse(inventory, loader, path, cache)
@@ -259,17 +328,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                                      "pip install requests")
         self._source = path
         self._read_config_data(path)
+        attributes, plain_names = self._attributes()
         cache_key = self.get_cache_key(path)
-        use_cache = self.get_option("cache") and cache
-        update_cache = self.get_option("cache") and not cache
-        droplets = None
-        if use_cache:
-            try:
-                droplets = self._cache[cache_key]
-            except KeyError:
-                update_cache = True
+        fields = self._cache_fields(attributes)
+        droplets = self._cached(cache_key, fields) if self.get_option("cache") and cache else None
         if droplets is None:
             droplets = self._fetch()
-        if update_cache:
-            self._cache[cache_key] = droplets
-        self._populate(droplets)
+            if self.get_option("cache"):
+                self._cache[cache_key] = {"fields": sorted(fields), "droplets": self._slim(droplets, fields)}
+        self._populate(droplets, attributes, plain_names)

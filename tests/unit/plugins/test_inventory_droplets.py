@@ -12,11 +12,15 @@ import time
 import pytest
 import yaml
 
+from ansible.release import __version__ as ansible_core_version
 from ansible_collections.pytrackdat.deploy.plugins.modules import droplet
 
 from .conftest import ansible_env, writes
 
 BASE = {"size": "s-1vcpu-512mb-10gb", "image": "ubuntu-24-04-x64"}
+DEFAULT_VARIABLES = {"ansible_host", "do_id", "do_status", "do_tags", "do_size_slug", "do_region_slug", "do_image_slug",
+                     "do_public_ipv4"}
+DATA_TAGGING = tuple(int(part) for part in ansible_core_version.split(".")[:2]) >= (2, 19)
 
 
 def seed(emu, count, region="fra1", tags=()):
@@ -70,6 +74,59 @@ def test_lists_all_droplets_in_ceil_n_over_200_requests(do_emulator, tmp_path, c
         assert one["do_image_slug"] == "ubuntu-24-04-x64" and one["do_status"] == "active"
 
 
+def addresses(droplet, version, kind):
+    return [n["ip_address"] for n in droplet["networks"][version] if n["type"] == kind] or [None]
+
+
+def test_sets_the_variables_the_collection_reads_and_the_others_on_request(do_emulator, tmp_path):
+    seed(do_emulator, 2, tags=["web"])
+    state = next(d for d in do_emulator.state.droplets.values() if d["name"] == "seed-fra1-1")
+    default = plain(hostvars(inventory(tmp_path, do_emulator, {}))["seed-fra1-1"])
+    assert set(default) == DEFAULT_VARIABLES
+    assert default == {"ansible_host": addresses(state, "v4", "public")[0], "do_id": state["id"],
+                       "do_status": "active", "do_tags": ["web"], "do_size_slug": "s-1vcpu-512mb-10gb",
+                       "do_region_slug": "fra1", "do_image_slug": "ubuntu-24-04-x64",
+                       "do_public_ipv4": addresses(state, "v4", "public")[0]}
+
+    more = inventory(tmp_path, do_emulator, {"attributes": ["name", "private_ipv4", "ipv6", "region", "vpc_uuid"]})
+    host = plain(hostvars(more)["seed-fra1-1"])
+    assert set(host) == {"ansible_host", "do_name", "do_private_ipv4", "do_ipv6", "do_region", "do_vpc_uuid"}
+    assert host["do_name"] == "seed-fra1-1" and host["do_vpc_uuid"] == state["vpc_uuid"]
+    assert host["do_private_ipv4"] == addresses(state, "v4", "private")[0]
+    assert host["do_ipv6"] == addresses(state, "v6", "public")[0]
+    assert host["do_region"] == state["region"]
+
+
+def test_a_shared_name_or_a_prefix_that_is_no_identifier_still_gets_every_variable(do_emulator, tmp_path):
+    """The second droplet named "twin" goes to the existing host one variable at a time (the last one listed wins, as
+    ansible-core merges it); so does every host when the variable names are not plain identifiers."""
+    do_emulator.state.create_droplets(dict(BASE, name="twin", region="fra1"))
+    do_emulator.state.create_droplets(dict(BASE, name="twin", region="nyc3"))
+    last = max(do_emulator.state.droplets.values(), key=lambda d: d["id"])
+    twin = plain(hostvars(inventory(tmp_path, do_emulator, {}))["twin"])
+    assert set(twin) == DEFAULT_VARIABLES
+    assert twin["do_id"] == last["id"] and twin["do_region_slug"] == "nyc3"
+
+    dashed = plain(hostvars(inventory(tmp_path, do_emulator, {"var_prefix": "do-"}))["twin"])
+    assert set(dashed) == {name.replace("do_", "do-") for name in DEFAULT_VARIABLES}
+    assert dashed["do-id"] == last["id"] and dashed["do-status"] == "active"
+
+
+@pytest.mark.skipif(not DATA_TAGGING, reason="before ansible-core 2.19 no inventory plugin's values were marked "
+                                             "untrusted by ansible-core (nor by this plugin)")
+def test_strings_from_the_api_are_never_templated(do_emulator, tmp_path):
+    seed(do_emulator, 1)
+    next(iter(do_emulator.state.droplets.values()))["size_slug"] = "{{ 6 * 7 }}"
+    path = tmp_path / "droplets.yml"
+    path.write_text(yaml.safe_dump({"plugin": "pytrackdat.deploy.droplets", "api_url": do_emulator.url,
+                                    "api_token": do_emulator.token}))
+    proc = subprocess.run(["ansible", "seed-fra1-0", "-i", str(path), "-m", "ansible.builtin.debug",
+                           "-a", "msg={{ do_size_slug }}"], capture_output=True, text=True, timeout=300, check=False,
+                          env=ansible_env({"ANSIBLE_CALLBACK_RESULT_FORMAT": "json"}))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert json.loads(proc.stdout.split("=>", 1)[1])["msg"] == "{{ 6 * 7 }}"
+
+
 def test_follows_a_droplet_through_create_reconcile_and_delete(do_emulator, tmp_path, run):
     config = {"keyed_groups": [{"key": "do_tags", "prefix": "tag"}, {"key": "do_region_slug", "prefix": "region"}]}
     created = run(droplet, name="ptd-web-1", region="fra1", tags=["web"])
@@ -99,7 +156,8 @@ def test_tags_filters_and_private_addresses(do_emulator, tmp_path):
     assert sorted(hostvars(two_tags)) == ["seed-fra1-0", "seed-fra1-1", "seed-fra1-2"]
 
     filtered = inventory(tmp_path, do_emulator, {"filters": ['droplet_region.slug == "nyc3"', "droplet_id > 0"],
-                                                 "attributes": ["id", "name", "tags", "region"],
+                                                 "attributes": ["id", "tags", "region", "private_ipv4",
+                                                                "public_ipv4"],
                                                  "use_private_network": True, "var_prefix": "droplet_",
                                                  "compose": {"ansible_user": "'deploy'"},
                                                  "groups": {"tagged": "'pytrackdat' in droplet_tags"}})
@@ -156,6 +214,28 @@ def test_cache_saves_the_requests_of_the_next_run(do_emulator, tmp_path):
     second = inventory(tmp_path, do_emulator, config, env={"ANSIBLE_INVENTORY_CACHE": "1"})
     assert len(do_emulator.request_log) == 1
     assert sorted(hostvars(first)) == sorted(hostvars(second))
+
+
+def test_the_cache_keeps_what_the_variables_are_made_from_and_refetches_for_more(do_emulator, tmp_path):
+    seed(do_emulator, 2)
+    config = {"cache": True, "cache_plugin": "ansible.builtin.jsonfile", "cache_connection": str(tmp_path / "cache"),
+              "cache_timeout": 600}
+    env = {"ANSIBLE_INVENTORY_CACHE": "1"}
+    first = plain(hostvars(inventory(tmp_path, do_emulator, config, env=env)))
+    (cache_file,) = (tmp_path / "cache").iterdir()
+    cached = cache_file.read_text()  # its layout is the cache plugin's and the core's; what it holds is ours
+    assert "seed-fra1-0" in cached and "fra1" in cached and "ubuntu-24-04-x64" in cached
+    assert not [detail for detail in ("vcpus", "memory", "Frankfurt", "distribution", "vpc_uuid", "created_at")
+                if detail in cached]
+    assert plain(hostvars(inventory(tmp_path, do_emulator, config, env=env))) == first
+    assert len(do_emulator.request_log) == 1
+
+    config["attributes"] = ["name", "region", "ipv6"]  # not all in the cache: fetched once, then cached
+    more = plain(hostvars(inventory(tmp_path, do_emulator, config, env=env)))
+    assert more["seed-fra1-0"]["do_name"] == "seed-fra1-0" and more["seed-fra1-0"]["do_region"]["slug"] == "fra1"
+    assert len(do_emulator.request_log) == 2
+    assert plain(hostvars(inventory(tmp_path, do_emulator, config, env=env))) == more
+    assert len(do_emulator.request_log) == 2
 
 
 def test_pages_after_the_first_are_fetched_together(do_emulator, tmp_path):
