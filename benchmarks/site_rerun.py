@@ -113,6 +113,21 @@ def inventory_rows():
             "<= 0.5x / <= 0.3x; cached run 0 requests | %s |" % (measured, cached, "met" if met else "**not met**")]
 
 
+def multi_droplet_rows():
+    """Issue 14's 4-vs-1 row from the figures multi_droplet.py wrote (make bench runs it before this script)."""
+    path = RESULTS.with_name("multi-droplet.json")
+    if not path.exists():
+        return ["| `site.yml` rerun on 4 droplets vs 1 | not measured (benchmarks/multi_droplet.py did not run) | "
+                "<= 1.5x | - |"]
+    multi = json.loads(path.read_text())
+    return ["| `%s` rerun on 4 droplets vs 1 | %.1f s vs %.1f s: %.2fx (controller CPU %.2fx; load %s); "
+            "see multi-droplet.md | <= %.1fx | %s |"
+            % (multi["scope"], multi["n4_median_s"], multi["n1_median_s"], multi["ratio"],
+               multi["n4"]["controller_cpu_s"] / multi["n1"]["controller_cpu_s"],
+               "/".join("%.1f" % x for x in multi["n4"]["load_1min"]), multi["target"],
+               "met" if multi["ratio"] <= multi["target"] else "**not met**")]
+
+
 def render(runs, first):
     wall = statistics.median(r["seconds"] for r in runs)
     last = runs[-1]
@@ -137,8 +152,7 @@ def render(runs, first):
         "<= 0.15x the first run, failed requests <= 2 s | not measured here |",
         "| first `site.yml` run per phase vs apt downloads + image build | see `e2e.md` (phases) | <= 1.3x | "
         "not measured here: needs a fresh droplet per run |",
-        "| `site.yml` rerun on 4 droplets vs 1 | - | <= 1.5x | not measured: 4 systemd droplets with nested Docker "
-        "were not tried on this 2-core machine |",
+    ] + multi_droplet_rows() + [
         "", REASONS, "", "Per role (last run): tasks run / skipped, seconds", "",
         "| role | run | skipped | s |", "| --- | ---: | ---: | ---: |",
     ]
