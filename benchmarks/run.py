@@ -6,7 +6,10 @@
   -> benchmarks/results/plugins.md
 - pytrackdat_bundle.py: a real PyTrackDat bundle - generation, release size, image builds per runtime
   -> benchmarks/results/pytrackdat_bundle.md
-- site_rerun.py: site.yml with nothing to change against the demo droplet (make demo first), SSH logins, per role
+- multi_droplet.py (with BENCH_MULTI=1): the no-change rerun on 4 emulated droplets vs 1
+  -> benchmarks/results/multi-droplet.md
+- site_rerun.py: site.yml with nothing to change against the demo droplet (make demo first), SSH logins, per role,
+  and issue 14's table (the inventory and 4-vs-1 rows from plugins.py's and multi_droplet.py's figures)
   -> benchmarks/results/site.md
 - e2e/report.py: renders the timings the e2e suite measured (make e2e), when they exist
   -> benchmarks/results/e2e.md
@@ -27,6 +30,10 @@ def main():
     steps = [("plugins", [sys.executable, str(REPO / "benchmarks" / "plugins.py")]),
              ("pytrackdat bundle", [sys.executable, str(REPO / "benchmarks" / "pytrackdat_bundle.py")]),
              ("site.yml rerun (demo droplet)", [sys.executable, str(REPO / "benchmarks" / "site_rerun.py")])]
+    if os.environ.get("BENCH_MULTI") == "1":  # 35-40 min: its own emulator, four droplets converged, then timed
+        steps.insert(2, ("site.yml rerun, 4 droplets vs 1", [sys.executable, str(REPO / "benchmarks" / "multi_droplet.py")]))
+    else:
+        print("4 droplets vs 1: not run (35-40 min; BENCH_MULTI=1 runs it); the table uses results/multi-droplet.json")
     measurements = REPO / "tests" / "e2e" / "artifacts" / "measurements.json"
     if measurements.exists():
         steps.append(("e2e report", [sys.executable, str(REPO / "benchmarks" / "e2e" / "report.py"), str(measurements)]))
