@@ -55,7 +55,7 @@ def written_paths(role):
                 items = task.get("loop")
                 if "item" in target and isinstance(items, list):
                     for item in items:
-                        value = item if isinstance(item, str) else next(iter(item.values()))
+                        value = item if isinstance(item, str) else list(item.values())[0]
                         yield path.name, task["name"], target.replace("{{ item.path }}", value).replace("{{ item }}", value)
                 elif target:
                     yield path.name, task["name"], target
@@ -84,7 +84,7 @@ def test_the_check_finds_a_missing_file(tmp_path, monkeypatch):
     """The check itself can fail: a script without the sudoers file is caught."""
     script = (REPO / "roles" / "server_setup" / "templates" / "state.sh.j2").read_text()
     assert "/etc/sudoers.d/90-server-setup-{{ server_setup_user }}" in script
-    targets = [t for _, _, t in written_paths("server_setup")]
+    targets = [t for _file, _task, t in written_paths("server_setup")]
     assert "/etc/sudoers.d/90-server-setup-{{ server_setup_user }}" in targets
     stripped = norm(script.replace("/etc/sudoers.d/90-server-setup-{{ server_setup_user }}", ""))
     assert norm("/etc/sudoers.d/90-server-setup-{{ server_setup_user }}") not in stripped
@@ -96,6 +96,6 @@ def test_no_role_task_runs_once_for_all_hosts():
     benchmarks/multi_droplet.py on four sites."""
     once = [f"{path.relative_to(REPO)}: {task.get('name')}"
             for path in sorted(REPO.glob("roles/*/tasks/*.yml"))
-            for task, _ in tasks_in(yaml.safe_load(path.read_text()))
+            for task, _delegated in tasks_in(yaml.safe_load(path.read_text()))
             if task.get("run_once")]
     assert not once, "run_once in a role's tasks:\n" + "\n".join(once)
