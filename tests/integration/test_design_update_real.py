@@ -11,6 +11,7 @@ built from the wheelhouse make_real_bundles.py fills; both are cached in ~/.cach
 """
 
 import datetime
+import fcntl
 import hashlib
 import json
 import os
@@ -83,15 +84,19 @@ def real(tmp_path_factory):
     key = hashlib.sha256(requirements + json.dumps(wheels).encode() + sys.version.encode()).hexdigest()[:16]
     venv = os.path.join(CACHE, "django-venv-" + key)
     python = os.path.join(venv, "bin", "python")
-    if not os.path.exists(os.path.join(venv, ".complete")):
-        shutil.rmtree(venv, ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "venv", venv], check=True, timeout=300)
-        req = os.path.join(str(out), "site-requirements.txt")
-        with open(req, "wb") as handle:
-            handle.write(requirements)
-        subprocess.run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-index", "--find-links",
-                        made["wheels"], "-r", req], check=True, timeout=600)
-        open(os.path.join(venv, ".complete"), "w", encoding="utf-8").close()
+    os.makedirs(CACHE, exist_ok=True)
+    # Both xdist workers may build it at once on a fresh machine: one builds, the other waits and uses it.
+    with open(venv + ".lock", "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not os.path.exists(os.path.join(venv, ".complete")):
+            shutil.rmtree(venv, ignore_errors=True)
+            subprocess.run([sys.executable, "-m", "venv", venv], check=True, timeout=300)
+            req = os.path.join(str(out), "site-requirements.txt")
+            with open(req, "wb") as handle:
+                handle.write(requirements)
+            subprocess.run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-index",
+                            "--find-links", made["wheels"], "-r", req], check=True, timeout=600)
+            open(os.path.join(venv, ".complete"), "w", encoding="utf-8").close()
     made["python"] = python
     return made
 
