@@ -88,7 +88,9 @@ def real(tmp_path_factory):
     # Both xdist workers may build it at once on a fresh machine: one builds, the other waits and uses it.
     with open(venv + ".lock", "w", encoding="utf-8") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not os.path.exists(os.path.join(venv, ".complete")):
+        works = os.path.exists(os.path.join(venv, ".complete")) and subprocess.run(
+            [python, "-c", "import django.core"], capture_output=True, timeout=60, check=False).returncode == 0
+        if not works:  # not built yet, or broken (an older run's half-removed venv)
             shutil.rmtree(venv, ignore_errors=True)
             subprocess.run([sys.executable, "-m", "venv", venv], check=True, timeout=300)
             req = os.path.join(str(out), "site-requirements.txt")
