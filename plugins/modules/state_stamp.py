@@ -32,6 +32,8 @@ options:
       - Shell script (run with C(/bin/sh), C(LC_ALL=C)) that prints the state the role manages. Its standard
         output, standard error and exit status are digested; it must print nothing that changes by itself (times,
         process ids) and no secret (print checksums of files that hold secrets, not their content).
+      - The script may call C(files PATH...), defined before it runs, which prints for each path its type, mode, owner
+        and group, and the SHA-256 of a regular file's content, or C(PATH absent).
     type: str
     required: true
   key:
@@ -102,8 +104,14 @@ import tempfile
 from ansible.module_utils.basic import AnsibleModule
 
 
+# The helper every role's state script uses: what a file or folder is, without its content (a checksum instead).
+FILES_HELPER = """files() { for f in "$@"; do if [ -e "$f" ]; then stat -c '%n %F %a %U %G' "$f"; \
+[ -f "$f" ] && sha256sum "$f"; else echo "$f absent"; fi; done; }
+"""
+
+
 def state_digest(module):
-    rc, out, err = module.run_command(["/bin/sh", "-c", module.params["script"]],
+    rc, out, err = module.run_command(["/bin/sh", "-c", FILES_HELPER + module.params["script"]],
                                       environ_update={"LC_ALL": "C", "LANG": "C"})
     digest = hashlib.sha256()
     for part in (out, "\n--- stderr\n", err, "\n--- rc %d\n" % rc):

@@ -19,10 +19,11 @@ from .conftest import call_module
 
 @pytest.fixture
 def managed(tmp_path):
-    """A 'managed' file and a state script that prints its checksum and mode, as the roles' state.sh.j2 do."""
+    """A 'managed' file and a state script that prints its checksum and mode with the module's own `files` helper, as
+    the roles' state.sh.j2 do."""
     target = tmp_path / "managed.conf"
     target.write_text("PermitRootLogin no\n")
-    script = f"stat -c '%n %a' {target}; sha256sum {target}"
+    script = f"files {target} {tmp_path}"
     return {"target": target, "script": script, "path": str(tmp_path / "stamps" / "role.stamp")}
 
 
