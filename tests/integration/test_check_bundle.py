@@ -284,3 +284,49 @@ def test_python_files_that_do_not_parse_give_a_message_not_a_traceback(bundle, t
     assert "Traceback" not in proc.stderr
     if proc.returncode != 0:
         assert proc.returncode == 1 and name in proc.stderr
+
+
+# --- The kept result: a rerun with the same bundle reads no entry and packs nothing -----------------------------------
+def check_and_pack(path, out, domain=DOMAIN, env=None):
+    proc = subprocess.run([sys.executable, CHECK, path, domain, str(50 << 20), "5000", out], capture_output=True,
+                          text=True, check=False, env=env)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_a_rerun_with_the_same_bundle_uses_the_kept_result_and_release(bundle, tmp_path):
+    out = tmp_path / "releases"
+    first = check_and_pack(bundle, out)
+    release = Path(first["release"]["path"])
+    kept = list((out / "checked").iterdir())
+    assert len(kept) == 1 and oct(kept[0].stat().st_mode & 0o777) == "0o600"
+    packed_at = release.stat().st_mtime_ns
+    # The same inputs give the same answer, without packing the release again...
+    assert check_and_pack(bundle, out) == first
+    assert release.stat().st_mtime_ns == packed_at
+    # ... because the kept result answered (a mark put in it comes back), keyed by the bundle's content, not its path.
+    marked = dict(first, mark="from the record")
+    kept[0].write_text(json.dumps(marked))
+    copy = tmp_path / "copy-of-ptdsite.zip"
+    copy.write_bytes(bundle.read_bytes())
+    assert check_and_pack(copy, out) == marked
+
+
+def test_the_kept_result_is_not_used_for_another_domain_a_changed_bundle_or_a_lost_release(bundle, tmp_path):
+    out = tmp_path / "releases"
+    first = check_and_pack(bundle, out)
+    # Another domain: checked again (the bundle's ALLOWED_HOSTS do not hold it: refused, not answered from the record).
+    proc = subprocess.run([sys.executable, CHECK, bundle, "other.example.test", str(50 << 20), "5000", out],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 1 and "other.example.test" in proc.stderr, proc.stderr
+    # A release damaged or removed since: packed again, byte for byte the same.
+    release = Path(first["release"]["path"])
+    release.write_bytes(b"damaged")
+    assert check_and_pack(bundle, out) == first
+    assert release.stat().st_size == first["release"]["bytes"]
+    # Another bundle (one more entry): checked and packed on its own.
+    changed = tmp_path / "ptdsite.zip"
+    rewrite(bundle, changed, lambda name, text: text + "\n# changed\n" if name.endswith("/core/models.py") else text)
+    second = check_and_pack(changed, out)
+    assert second["sha256"] != first["sha256"] and second["release"]["path"] != first["release"]["path"]
+    assert len(list((out / "checked").iterdir())) == 2

@@ -97,12 +97,12 @@ def world(tmp_path_factory):
 
 
 def control_gate(world, old, new):
-    """validate.yml on a server where `old` is deployed (finish.yml's state) and `new` is the bundle: refused?, message."""
+    """validate_server.yml on a server where `old` is deployed (finish.yml's state) and `new` is the bundle: refused?, message."""
     state = json.loads(json.dumps({"models_sha256": world["info"][old]["models_sha256"], "design": world["info"][old]["design"]}))
     bundle_info = world["info"][new]
-    describe = task(APP / "tasks" / "validate.yml", "Describe the design change (ptd_designcheck.py, the same words as "
+    describe = task(APP / "tasks" / "validate_server.yml", "Describe the design change (ptd_designcheck.py, the same words as "
                     "pytrackdat_backup's check on the server)")
-    refuse = task(APP / "tasks" / "validate.yml", "Refuse a changed design over live data")
+    refuse = task(APP / "tasks" / "validate_server.yml", "Refuse a changed design over live data")
     assert describe["when"] == refuse["when"] == [
         "_pytrackdat_app_state.models_sha256 is defined",
         "_pytrackdat_app_state.models_sha256 != _pytrackdat_app_bundle_info.models_sha256",

@@ -22,6 +22,7 @@ import sys
 import zipfile
 
 import pytest
+import yaml
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 FILES = os.path.join(ROOT, "roles", "pytrackdat_backup", "files")
@@ -239,3 +240,37 @@ def test_real_design_change_refuses_a_dropped_column_that_holds_data(real, tmp_p
         result = json.load(handle)
     assert "column pytrackdatsite.notes holds data" in result["error"], result
     assert "Traceback" not in proc.stderr
+
+
+def _admin_fast_check(database, user, password):
+    """pytrackdat_app's fast rerun check of the admin password (admin.yml), run as the task runs it on the server."""
+    with open(os.path.join(ROOT, "roles", "pytrackdat_app", "tasks", "admin.yml"), encoding="utf-8") as handle:
+        tasks = yaml.safe_load(handle)
+    step = next(t for t in tasks if t["name"].startswith("Check the admin password against the site's database"))
+    assert step["ansible.builtin.command"]["argv"][:2] == ["python3", "-c"] and step["no_log"] is True
+    proc = subprocess.run([sys.executable, "-c", step["vars"]["_script"]], capture_output=True, text=True, timeout=60,
+                          input=json.dumps({"database": database, "user": user, "password": password}), check=False)
+    assert proc.returncode == 0 and password not in proc.stdout + proc.stderr, proc.stderr
+    return proc.stdout.strip()
+
+
+def test_the_fast_admin_password_check_agrees_with_the_sites_django(real, tmp_path):
+    site = unpack(real["v1"], tmp_path / "site")
+    db = os.path.join(site, "db.sqlite3")
+    set_and_check = ("from django.contrib.auth.models import User\n"
+                     "u = User.objects.get(username='admin'); u.set_password('Correct-horse-42'); u.save()\n"
+                     "print(u.check_password('Correct-horse-42'), u.check_password('Correct-horse-43'))\n")
+    proc = manage_shell(real["python"], site, set_and_check)
+    assert proc.returncode == 0 and proc.stdout.split() == ["True", "False"], proc.stderr
+    assert _admin_fast_check(db, "admin", "Correct-horse-42") == "ptd-admin: unchanged"
+    assert _admin_fast_check(db, "admin", "Correct-horse-43") == "ptd-admin: differs"
+    # What the check cannot judge goes on to Django's own step: no account, no database, another hasher.
+    assert _admin_fast_check(db, "nobody", "Correct-horse-42") == "ptd-admin: unknown"
+    assert _admin_fast_check(os.path.join(site, "missing.sqlite3"), "admin", "Correct-horse-42") == "ptd-admin: unknown"
+    con = sqlite3.connect(db)
+    with con:
+        con.execute("UPDATE auth_user SET password = 'argon2$argon2id$v=19$m=102400,t=2,p=8$c2FsdA$aGFzaA' WHERE username = 'admin'")
+    con.close()
+    assert _admin_fast_check(db, "admin", "Correct-horse-42") == "ptd-admin: unknown"
+    # Read-only: the check wrote nothing.
+    assert not os.path.exists(os.path.join(site, "missing.sqlite3"))

@@ -287,15 +287,51 @@ def write_release(path, site, sha256, out_dir):
             "dropped": dropped, "requirements_sha256": hashlib.sha256(requirements).hexdigest()}
 
 
+def checked_file(out_dir, sha256, domain, max_bytes, max_files):
+    """Where the result of checking this bundle, for this domain and these limits, with this checker's code, is kept."""
+    digest = hashlib.sha256(json.dumps([sha256, domain, max_bytes, max_files]).encode())
+    for module in (sys.modules[__name__], sys.modules["bundle_compose"], ptd_designcheck):
+        with open(module.__file__, "rb") as handle:
+            digest.update(handle.read())
+    return os.path.join(out_dir, "checked", digest.hexdigest() + ".json")
+
+
+def read_checked(record):
+    """The kept result, if its release is still there byte for byte (else None: check and pack again)."""
+    try:
+        with open(record, encoding="utf-8") as handle:
+            result = json.load(handle)
+        return result if sha256_file(result["release"]["path"]) == result["release"]["sha256"] else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def check_and_pack(path, domain, max_bytes, max_files, out_dir):
+    """check() and write_release(), or their kept result: a rerun with the same bundle reads no entry and packs
+    nothing (about a second and a half of a 16 MB bundle's 8,700 entries)."""
+    record = checked_file(out_dir, sha256_file(path), domain, max_bytes, max_files)
+    result = read_checked(record)
+    if result is None:
+        result = check(path, domain, max_bytes, max_files)
+        result["release"] = write_release(path, result["site"], result["sha256"], out_dir)
+        os.makedirs(os.path.dirname(record), mode=0o700, exist_ok=True)
+        partial = "%s.%d.part" % (record, os.getpid())
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as handle:
+            json.dump(result, handle)
+        os.replace(partial, record)
+    return result
+
+
 def main():
     if len(sys.argv) not in (5, 6):
         sys.stderr.write("usage: check_bundle.py BUNDLE DOMAIN MAX_BYTES MAX_FILES [RELEASE_DIR]\n")
         return 2
     path, domain = sys.argv[1], sys.argv[2]
     try:
-        result = check(path, domain, int(sys.argv[3]), int(sys.argv[4]))
         if len(sys.argv) == 6:
-            result["release"] = write_release(path, result["site"], result["sha256"], sys.argv[5])
+            result = check_and_pack(path, domain, int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
+        else:
+            result = check(path, domain, int(sys.argv[3]), int(sys.argv[4]))
     except BundleNotFound as exc:
         sys.stderr.write("%s\n" % exc)
         return 1
