@@ -7,11 +7,16 @@ of the collection (--tree, e.g. a git worktree of an older commit), for farm-ben
     farm-bench -n 3 --timeout 1800 -- .venv/bin/python benchmarks/rerun_ab.py \\
         --vs '.venv/bin/python benchmarks/rerun_ab.py --tree build/ab-base'
 
-Exits 1 unless the run succeeds with changed=0, so a timing of a run that changed or failed is never taken."""
+Exits 1 unless the run succeeds with changed=0, so a timing of a run that changed or failed is never taken.
+
+Both trees may keep fast-rerun stamps in /var/lib/pytrackdat-deploy on the droplet, and each tree's roles key their
+inputs with their own files: run one after the other, each would find the other's stamps and run in full. So each
+tree's stamps are put in place before its run and kept aside after it (in /var/lib/ptd-ab-stamps/<tree>)."""
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import subprocess
 import sys
 from pathlib import Path
@@ -35,6 +40,18 @@ def tree_env(tree: Path, emulator) -> dict:
     return env
 
 
+def stamps(emulator, tree: Path, action: str) -> None:
+    """Put this tree's own fast-rerun stamps in place on the demo droplet (restore), or keep them aside (keep)."""
+    kept = "/var/lib/ptd-ab-stamps/" + hashlib.sha256(str(tree).encode()).hexdigest()[:12]
+    script = {"restore": f"rm -rf /var/lib/pytrackdat-deploy; [ ! -d {kept} ] || cp -a {kept} /var/lib/pytrackdat-deploy",
+              "keep": f"rm -rf {kept}; mkdir -p /var/lib/ptd-ab-stamps; "
+                      f"[ ! -d /var/lib/pytrackdat-deploy ] || cp -a /var/lib/pytrackdat-deploy {kept}"}[action]
+    for found in harness.emulator_containers_of(emulator):
+        kind, ident = found.split()
+        if kind == "container":
+            subprocess.run(["docker", "exec", ident, "sh", "-c", script], check=True, capture_output=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tree", type=Path, default=REPO, help="the collection's tree to run (default: this checkout)")
@@ -47,7 +64,11 @@ def main() -> int:
     env = tree_env(tree, emulator)
     command = [str(harness.venv_bin() / "ansible-playbook"), "-i", str(STATE / "inventory" / "droplets.yml"),
                str(tree / "playbooks" / "site.yml")]
-    proc = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, check=False)
+    stamps(emulator, tree, "restore")
+    try:
+        proc = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, check=False)
+    finally:
+        stamps(emulator, tree, "keep")
     recap = [line for line in proc.stdout.splitlines() if " changed=" in line and " ok=" in line]
     changed = sum(int(line.split(" changed=")[1].split()[0]) for line in recap)
     if proc.returncode != 0 or changed != 0 or not recap:
