@@ -190,8 +190,10 @@ def test_every_file_pytrackdat_generated_is_deployed_byte_for_byte(host):
 
 
 def test_the_release_shipped_is_small(host):
-    shipped = host.file("%s/bundle/%s.zip" % (SITE_DIR, SITE)).size
-    assert shipped < 200 * 1024 < os.path.getsize(bundle_path("v1")) / 50, shipped
+    # The generated zip carries the generator's throwaway virtualenv (a small one since it shares the generator's site
+    # base; a zip ptd-generate made alone is about 16 MB): the release leaves it out.
+    shipped, generated = host.file("%s/bundle/%s.zip" % (SITE_DIR, SITE)).size, os.path.getsize(bundle_path("v1"))
+    assert shipped < 200 * 1024 and shipped * 50 < generated, (shipped, generated)
 
 
 def test_code_and_data_are_apart_and_owned_by_uwsgi(host):
