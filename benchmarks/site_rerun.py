@@ -33,16 +33,18 @@ UFW_LIMIT = 6  # new connections per 30 s from one address
 
 
 REASONS = (
-    "Where a target is not met, the measured reason: a no-change rerun skips every role's converging tasks (one state "
-    "read per role) but still makes about 25 module runs on the droplet (facts, the login probes, cloud-init, each "
-    "role's state read, the admin password check, the site's answer) and the provision play's API calls (about 6 s), "
-    "at 0.5-1 s per module run on this machine; results/site-rerun-ab.md has the side-by-side figures (0.35x of the "
-    "tree before the fast rerun). The next cuts: one read for the validation steps' own reads (root's keys, the "
-    "control address, accounts, deployed state), the provision play's four API reads in one. The inventory's "
-    "`--list` is at ansible-core's per-host floor: a plugin that sets only ansible_host measured 0.30x at 10,000 "
-    "droplets (the per-host variable lookup and JSON output of `ansible-inventory` are in both sides' figures); "
-    "importing requests costs 0.14-0.19 s of our 1,000-droplet run. The 4-vs-1 rerun shares this machine's 2 cores "
-    "between the controller and all four droplets, so its CPU-seconds add up (multi-droplet.md).")
+    "Where a target is not met, the measured reason. A no-change rerun (23 s here at load 1, results/site-rerun-ab.md) "
+    "skips every role's converging tasks and makes about 12 module runs on the droplet (facts, the login test, four "
+    "state reads, the admin password check, the site's answer) and the provision play's four API modules and SSH wait "
+    "(about 6.4 s, the largest part left); next: one module run for the provision play's reads. A same-design update "
+    "(deploy.yml) skips the platform (packages, account, folders, Caddy, ufw) and the backup role's own tasks, but "
+    "still regenerates the bundle (PyTrackDat's generator, 13 s), takes the pre-deploy backup and copies the bundle "
+    "for the design check (about 15 module runs, two of them reading the tool a second time), installs the code and "
+    "recreates the containers (compose up 13 s); next: one pre-deploy step on the server. The first run is mostly "
+    "module runs (about 220 at 0.5-1 s each here), not its apt installs and image; e2e.md has the parts. The "
+    "inventory's `--list` is at ansible-core's per-host floor: a plugin that sets only ansible_host measured 0.30x at "
+    "10,000 droplets; importing requests costs 0.14-0.19 s of our 1,000-droplet run. The 4-vs-1 rerun shares this "
+    "machine's 2 cores between the controller and all four droplets, so its CPU-seconds add up (multi-droplet.md).")
 
 
 def droplet_container(emulator):
