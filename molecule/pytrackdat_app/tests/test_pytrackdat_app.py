@@ -326,15 +326,40 @@ def test_restarting_the_docker_engine_brings_the_site_back(host):
     assert "Molecule-Site-1" in site_names(host)
 
 
+def test_the_web_service_stops_at_once_and_comes_back(host):
+    """The bundle's command is a shell, which as PID 1 ignores the stop signal: without an init passing it on, a stop
+    (every redeploy, restore and reboot) waits out the whole timeout, here 30 s, before uWSGI is killed."""
+    started = time.monotonic()
+    host.run_expect([0], "docker stop -t 30 %s-web-1" % SITE)
+    seconds = time.monotonic() - started
+    host.run_expect([0], "docker start %s-web-1" % SITE)
+    assert wait_for_login(host)
+    assert seconds < 8, "stopping the web container took %.1f s" % seconds
+
+
+def task_status(output, task):
+    """The first result line ('ok', 'changed', 'skipping', 'fatal') after the task's header in a playbook's output."""
+    match = re.search(r"TASK \[[^\]]*%s\].*?\n(ok|changed|skipping|fatal)\b" % re.escape(task), output, re.S)
+    return match.group(1) if match else None
+
+
 def test_control_build_mode_deploys_and_is_idempotent(host):
+    # The control node is this machine: without its runtime images of the site, the first run must build one; the
+    # second finds it by name (a digest of its inputs) and builds nothing.
+    images = subprocess.run(["docker", "images", "-q", "pytrackdat-runtime/" + SITE], capture_output=True, text=True,
+                            check=True).stdout.split()
+    if images:
+        subprocess.run(["docker", "rmi", "-f", *sorted(set(images))], capture_output=True, check=True)
     rc, out = run_playbook(bundle("v1"), "pytrackdat_app_build_mode=control")
     assert rc == 0, out[-3000:]
+    assert task_status(out, "Build each image") == "ok", out[-3000:]
     assert "Load the images on the server" in out
     assert wait_for_login(host)
     assert "Molecule-Site-1" in site_names(host)
     before = start_times(host)
     rc, out = run_playbook(bundle("v1"), "pytrackdat_app_build_mode=control")
     assert rc == 0 and recap_changed(out) == 0, out[-3000:]
+    assert task_status(out, "Build each image") == "skipping", out[-3000:]
     assert start_times(host) == before
 
 
