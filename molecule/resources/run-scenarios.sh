@@ -2,17 +2,22 @@
 # Copyright: (c) 2026, pytrackdat.deploy contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # Runs Molecule scenarios: all of them, or those named. Scenarios run side by side (PTD_MOLECULE_JOBS at a time,
-# default 3: most of their time is spent waiting on package downloads and container boots, not on the 2 CPUs);
-# the Debian versions of one scenario (its `distros` file, default 13) run one after another. Each run's output goes
-# to build/molecule/<scenario>-debian<N>.log and is printed in full when it fails. Ends with a timing table.
+# default 2: two at a time already keep this machine's 2 cores 90-100 % busy, so a third only stretches the others),
+# the longest first so that no long scenario starts last. The Debian versions of one scenario (its `distros` file,
+# default 13) run one after another. Each run's output goes to build/molecule/<scenario>-debian<N>.log and is printed
+# in full when it fails. Ends with a timing table.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
-jobs=${PTD_MOLECULE_JOBS:-3}
+jobs=${PTD_MOLECULE_JOBS:-2}
+# The longest scenarios (about 10 min each here); the others follow in name order.
+longest=(pytrackdat_app data_safety)
 logdir=build/molecule
 mkdir -p "$logdir"
 
 if [ $# -gt 0 ]; then scenarios=("$@"); else
-    mapfile -t scenarios < <(for d in molecule/*/molecule.yml; do basename "$(dirname "$d")"; done)
+    mapfile -t scenarios < <(for s in "${longest[@]}"; do [ -f "molecule/$s/molecule.yml" ] && echo "$s"; done
+                             for d in molecule/*/molecule.yml; do s=$(basename "$(dirname "$d")")
+                                 [[ " ${longest[*]} " == *" $s "* ]] || echo "$s"; done)
 fi
 for s in "${scenarios[@]}"; do
     [ -f "molecule/$s/molecule.yml" ] || { echo "no Molecule scenario named '$s' (see molecule/)" >&2; exit 2; }
