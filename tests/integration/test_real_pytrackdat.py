@@ -81,7 +81,9 @@ def test_the_release_drops_only_the_virtualenv_and_compiled_python_and_is_determ
     dropped = set(original) - set(release)
     assert all("/site_env/" in n or "__pycache__" in n or n.endswith(".pyc") for n in dropped)
     assert {n: original[n] for n in release} == release, "every kept file must be byte-identical"
-    assert first["bytes"] * 100 < os.path.getsize(bundles["v1"]), first
+    # The generator's virtualenv is a few files here (it shares the generator's site base), about 16 MB in a zip
+    # ptd-generate made alone: the release has none of it, and stays small.
+    assert not any("/site_env/" in n for n in release) and first["bytes"] < min(200 * 1024, os.path.getsize(bundles["v1"])), first
     assert (os.stat(tmp_path / "a.zip").st_mode & 0o777) == 0o600
 
 

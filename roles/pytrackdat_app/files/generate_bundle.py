@@ -67,22 +67,49 @@ def ensure_generator(venv, version):
 
 
 # PyTrackDat's scripts make two throwaway virtualenvs per generation (`virtualenv -p python3 ./tmp_env`, then
-# ./site_env) and pip-install Django and the site's requirements into each: two thirds of a generation's time. The
-# first is deleted, the second is left out of the release the server gets (check_bundle.py). This stand-in for
-# `virtualenv`, first on the generator's PATH, runs the real one and then lets the new venv see the packages of the
-# site base, installed once from PyTrackDat's own requirement files, through a .pth line: the scripts' `pip install -r`
-# then finds them installed. The generated site (code, migrations, database, compose files) is PyTrackDat's own.
+# ./site_env) and pip-install Django and the site's requirements into each: most of a generation's time. The first is
+# deleted, the second is left out of the release the server gets (check_bundle.py). This stand-in for `virtualenv`,
+# first on the generator's PATH, makes the venv with the standard library's venv (no pip of its own) and lets it see
+# the packages of the site base, installed once from PyTrackDat's own requirement files, through a .pth line. Its
+# `pip` is a stand-in too: `pip install -r FILE` whose every line pins a version the venv already sees does nothing;
+# anything else runs the site base's pip. When the interpreter differs from the site base's, the real virtualenv
+# runs as before. The generated site (code, migrations, database, compose files) is PyTrackDat's own.
 VIRTUALENV_SHIM = """#!/bin/sh
 set -e
 for new_env; do :; done
-%(virtualenv)s "$@"
-lib=$(cd "$new_env" && echo lib/python3*)
-if [ "$lib" = %(lib)s ]; then
-    printf '%%s\\n' %(site_packages)s > "$new_env/$lib/site-packages/ptd-site-base.pth"
+if %(python)s -m venv --without-pip "$new_env" && [ "$(cd "$new_env" && echo lib/python3*)" = %(lib)s ]; then
+    printf '%%s\\n' %(site_packages)s > "$new_env"/%(lib)s/site-packages/ptd-site-base.pth
+    cp %(pip)s "$new_env/bin/pip"
     for script in django-admin django-admin.py; do
-        [ ! -e %(base_bin)s/$script ] || [ -e "$new_env/bin/$script" ] || cp %(base_bin)s/$script "$new_env/bin/"
+        [ ! -e %(base_bin)s/$script ] || cp %(base_bin)s/$script "$new_env/bin/"
     done
+else
+    rm -rf "$new_env"
+    %(virtualenv)s "$@"
 fi
+"""
+PIP_SHIM = """#!/bin/sh
+here=$(cd "$(dirname "$0")" && pwd)
+"$here/python" - "$@" <<'EOF' && exit 0
+import re, sys
+from importlib import metadata
+args = sys.argv[1:]
+if len(args) != 3 or args[:2] != ["install", "-r"]:
+    sys.exit(1)
+with open(args[2], encoding="utf-8") as handle:
+    for line in handle:
+        line = line.split("#")[0].strip()
+        pin = re.fullmatch(r"([A-Za-z0-9_.-]+)==([A-Za-z0-9_.+!-]+)", line)
+        if line and not pin:
+            sys.exit(1)
+        try:
+            if pin and metadata.version(pin.group(1)) != pin.group(2):
+                sys.exit(1)
+        except metadata.PackageNotFoundError:
+            sys.exit(1)
+print("Requirements already satisfied through the site base: " + args[2])
+EOF
+exec "$here/python" -m pip "$@"
 """
 
 
@@ -112,14 +139,20 @@ def _make_site_base(venv, bin_dir):
             pass
     lib = os.path.basename(glob.glob(os.path.join(base, "lib", "python3*"))[0])
     os.makedirs(shim_dir, mode=0o700, exist_ok=True)
-    shim = os.path.join(shim_dir, "virtualenv")
-    with open(shim + ".part", "w", encoding="utf-8") as handle:
-        handle.write(VIRTUALENV_SHIM % {key: shlex.quote(value) for key, value in (
-            ("virtualenv", os.path.join(bin_dir, "virtualenv")), ("lib", "lib/" + lib),
-            ("site_packages", os.path.join(base, "lib", lib, "site-packages")), ("base_bin", os.path.join(base, "bin")))})
-    os.chmod(shim + ".part", 0o700)
-    os.replace(shim + ".part", shim)
+    pip = os.path.join(shim_dir, "pip-for-venvs")
+    _write_script(pip, PIP_SHIM)
+    _write_script(os.path.join(shim_dir, "virtualenv"), VIRTUALENV_SHIM % {key: shlex.quote(value) for key, value in (
+        ("python", os.path.join(bin_dir, "python")), ("virtualenv", os.path.join(bin_dir, "virtualenv")),
+        ("lib", "lib/" + lib), ("site_packages", os.path.join(base, "lib", lib, "site-packages")),
+        ("base_bin", os.path.join(base, "bin")), ("pip", pip))})
     return shim_dir
+
+
+def _write_script(path, text):
+    with open(path + ".part", "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(path + ".part", 0o700)
+    os.replace(path + ".part", path)
 
 
 def _make_generator(venv, version):
