@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import subprocess
+import sys
 import time
 
 import pytest
@@ -255,3 +256,130 @@ def test_pages_after_the_first_are_fetched_together(do_emulator, tmp_path):
     assert pages == [1, 2, 3, 4]
     # one page after another: 4 x 3 s; page 1, then pages 2-4 together: 2 x 3 s
     assert slow < 9, "the 4 slow pages took %.1f s more than the fast ones" % slow
+
+
+# Builds the inventory in one process both ways: the fast paths (new hosts made as ansible-core's add_host made the
+# first one, an expression that only names a variable answered with its value) and every host through add_host, every
+# expression through the templar; prints what each way built, and how often each way called add_host and the templar.
+BOTH_WAYS = r"""
+import json, sys
+from ansible.inventory.data import InventoryData
+from ansible.inventory.manager import InventoryManager
+from ansible.parsing.dataloader import DataLoader
+from ansible.plugins.loader import init_plugin_loader
+init_plugin_loader()
+from ansible.plugins.inventory import Constructable
+from ansible_collections.pytrackdat.deploy.plugins.inventory.droplets import InventoryModule
+
+evaluations = []
+compose = Constructable._compose
+def evaluated(self, template, *args, **kwargs):
+    evaluations.append(template)
+    return compose(self, template, *args, **kwargs)
+Constructable._compose = evaluated
+
+calls = []
+add_host = InventoryData.add_host
+def counted(self, host, group=None, port=None):
+    if group is None:  # a host being added, not a group membership (keyed_groups)
+        calls.append(host)
+    return add_host(self, host, group, port)
+InventoryData.add_host = counted
+
+def typed(value):
+    if isinstance(value, dict):
+        return {str(k): typed(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [type(value).__name__, [typed(v) for v in value]]
+    return [type(value).__name__, value]
+
+built = {}
+for fast in (True, False):
+    InventoryModule.COPY_NEW_HOSTS = InventoryModule.PLAIN_REFERENCES = fast
+    del calls[:], evaluations[:]
+    inventory = InventoryManager(loader=DataLoader(), sources=[sys.argv[1]])
+    built[str(fast)] = {
+        "hosts": [[name, [str(k) for k in host.vars], typed(host.vars), [g.name for g in host.get_groups()],
+                   host.address, host.implicit] for name, host in inventory.hosts.items()],
+        "groups": {name: [sorted(h.name for h in group.hosts), sorted(g.name for g in group.child_groups),
+                          typed(group.vars)] for name, group in inventory.groups.items()},
+        "localhost": inventory.localhost.name if inventory.localhost else None,
+        "unique_ids": len(set(host._uuid for host in inventory.hosts.values() if host._uuid)) == len(inventory.hosts),
+        "add_host_calls": len(calls),
+        "evaluations": len(evaluations),
+    }
+print(json.dumps(built))
+"""
+
+
+CONSTRUCTED = {
+    "keyed_groups": [{"key": "do_tags", "prefix": "tag"},
+                     {"key": "do_region_slug", "prefix": "region", "parent_group": "{{ do_region_slug }}-parent"},
+                     {"key": "do_region", "prefix": "in", "separator": "-"}, {"key": "do_ipv6", "default_value": "no6"},
+                     {"key": "inventory_hostname", "prefix": "host"}, {"key": "do_networks.v4[0].type", "prefix": "net"}],
+    "groups": {"web": "'web' in do_tags", "first": "do_id < 500000003"},
+    "compose": {"ansible_user": "'deploy'", "slug": "do_size_slug", "tag_list": "do_tags", "where": "do_region",
+                "nets": "do_networks", "six": "do_ipv6", "named": "do_name", "nothing": "None", "number": "do_id"},
+    "filters": ["do_id > 0", "do_id", "do_name"],
+    "attributes": ["id", "name", "tags", "region", "region_slug", "size_slug", "networks", "private_ipv4", "ipv6",
+                   "public_ipv4"]}
+
+
+@pytest.mark.parametrize("config", [
+    {}, CONSTRUCTED, {"tags": ["pytrackdat", "web"], "use_private_network": True}, dict(CONSTRUCTED, use_extra_vars=True),
+    {"keyed_groups": [{"key": "do_region_slug", "prefix": "region", "parent_group": "{{ do_region_slug }}_parent"}]},
+], ids=["defaults", "constructed", "tags-private", "extra-vars", "keyed-only"])
+def test_the_fast_paths_build_what_add_host_and_the_templar_build(do_emulator, tmp_path, config):
+    """The fast paths (each new host after the first made as add_host made the first; an expression that only names a
+    variable of plain data answered with its value) build exactly the hosts, variables, value types, groups and
+    localhost that add_host for every host and the templar for every expression build: droplets sharing a name (the
+    second merges into the first), one named localhost (always through add_host), tags, composed variables, keyed
+    groups (their keys lists, strings, dicts, a missing value, a parent group templated with each host's variables),
+    conditional groups, filters."""
+    seed(do_emulator, 3, "fra1", tags=["pytrackdat", "web"])
+    seed(do_emulator, 2, "nyc3", tags=["pytrackdat"])
+    do_emulator.state.create_droplets(dict(BASE, name="twin", region="fra1", tags=["pytrackdat", "web"]))
+    do_emulator.state.create_droplets(dict(BASE, name="twin", region="nyc3", tags=["pytrackdat", "web", "db"]))
+    do_emulator.state.create_droplets(dict(BASE, name="localhost", region="ams3", tags=["pytrackdat", "web"]))
+    path = tmp_path / "droplets.yml"
+    path.write_text(yaml.safe_dump(dict({"plugin": "pytrackdat.deploy.droplets", "api_url": do_emulator.url,
+                                         "api_token": do_emulator.token}, **config)))
+    proc = subprocess.run([sys.executable, "-c", BOTH_WAYS, str(path)], capture_output=True, text=True,
+                          env=ansible_env(), timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    built = json.loads(proc.stdout)
+    fast, general = built["True"], built["False"]
+    names = [host[0] for host in general["hosts"]]
+    droplets = 6 if config.get("tags") else 8  # the 3 + 2 seeds, twin twice and localhost; the nyc3 seeds lack "web"
+    assert len(names) == len(set(names)) == droplets - 1 and "twin" in names and "localhost" in names
+    assert general["add_host_calls"] == droplets          # every droplet, twin twice
+    assert fast["add_host_calls"] == 3                    # the first, localhost and twin's second droplet
+    if DATA_TAGGING and config.get("keyed_groups") and not config.get("use_extra_vars"):
+        assert fast["evaluations"] < general["evaluations"]  # the plain references did not reach the templar
+    else:
+        assert fast["evaluations"] == general["evaluations"]
+    for way in (fast, general):
+        del way["add_host_calls"], way["evaluations"]
+    assert fast == general and fast["unique_ids"]
+    twin = next(host for host in fast["hosts"] if host[0] == "twin")
+    assert [value for _type, value in twin[2]["do_tags"][1]] == ["pytrackdat", "web", "db"]  # the second merged in
+
+
+def test_the_cache_reads_its_earlier_layouts():
+    """Droplets cached as one JSON text, as dicts (the layout before) or whole (the one before that) give the same
+    droplets; an entry that lacks a field this configuration reads, or is of no known layout, is a miss."""
+    from ansible_collections.pytrackdat.deploy.plugins.inventory.droplets import InventoryModule
+
+    droplets = [{"id": 1, "name": "a", "tags": ["x"], "networks": {"v4": [], "v6": []}, "region": {"slug": "fra1"},
+                 "status": "active"}]
+    fields = {"id", "name", "tags", "networks", "region_slug", "status"}
+    plugin = InventoryModule()
+    layouts = {"text": {"kept_fields": sorted(fields), "droplets_json": json.dumps(droplets)},
+               "dicts": {"fields": sorted(fields), "droplets": droplets}, "whole": droplets,
+               "text-missing": {"kept_fields": ["id", "name"], "droplets_json": json.dumps(droplets)},
+               "dicts-missing": {"fields": ["id", "name"], "droplets": droplets}, "unknown": "droplets"}
+    plugin._cache = layouts  # pylint: disable=protected-access
+    read = {key: plugin._cached(key, fields) for key in layouts}  # pylint: disable=protected-access
+    assert read == {"text": droplets, "dicts": droplets, "whole": droplets, "text-missing": None,
+                    "dicts-missing": None, "unknown": None}
+    assert plugin._cached("absent", fields) is None  # pylint: disable=protected-access
