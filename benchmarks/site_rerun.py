@@ -33,18 +33,19 @@ UFW_LIMIT = 6  # new connections per 30 s from one address
 
 
 REASONS = (
-    "Where a target is not met, the measured reason. A no-change rerun (23 s here at load 1, results/site-rerun-ab.md) "
-    "skips every role's converging tasks and makes about 12 module runs on the droplet (facts, the login test, four "
-    "state reads, the admin password check, the site's answer) and the provision play's four API modules and SSH wait "
-    "(about 6.4 s, the largest part left); next: one module run for the provision play's reads. A same-design update "
-    "(deploy.yml) skips the platform (packages, account, folders, Caddy, ufw) and the backup role's own tasks, but "
-    "still regenerates the bundle (PyTrackDat's generator, 13 s), takes the pre-deploy backup and copies the bundle "
-    "for the design check (about 15 module runs, two of them reading the tool a second time), installs the code and "
-    "recreates the containers (compose up 13 s); next: one pre-deploy step on the server. The first run is mostly "
-    "module runs (about 220 at 0.5-1 s each here), not its apt installs and image; e2e.md has the parts. The "
-    "inventory's `--list` is at ansible-core's per-host floor: a plugin that sets only ansible_host measured 0.30x at "
-    "10,000 droplets; importing requests costs 0.14-0.19 s of our 1,000-droplet run. The 4-vs-1 rerun shares this "
-    "machine's 2 cores between the controller and all four droplets, so its CPU-seconds add up (multi-droplet.md).")
+    "Where a target is not met, the measured reason. A no-change rerun (11.4 s in make e2e at rest, 23 s in "
+    "results/site-rerun-ab.md at load 1) skips every role's converging tasks and makes about 12 module runs on the "
+    "droplet; the provision play's four API modules and SSH wait are the largest part left. A same-design update "
+    "(deploy.yml, 27.8 s at rest, 0.19x the first run; results/update-path-ab.md): the web container now stops at "
+    "once (compose up 14.3 s -> 4.2 s) and the generator takes 0.55x, but about 60 module runs remain at 0.3-1 s "
+    "each: the pre-deploy design check and backup on the server (copy, diff, backup), the code install, the "
+    "control-node image check, the admin check and the state records; next: one pre-deploy command on the server "
+    "and one record for both states. The first run (3.5x its apt installs and image) is mostly module runs (about "
+    "220), not its apt installs and image; e2e.md has the parts. The inventory's `--list` is at ansible-core's "
+    "per-host floor: building the inventory alone is 0.39x / 0.13x community's, the rest is ansible-core's per-host "
+    "variables and JSON output, the same for any source. The 4-vs-1 rerun shares this machine's 2 cores between the "
+    "controller and all four droplets, so its CPU-seconds add up (multi-droplet.md, not re-measured since the fast "
+    "rerun).")
 
 
 def droplet_container(emulator):
