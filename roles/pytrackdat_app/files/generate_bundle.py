@@ -71,7 +71,8 @@ def ensure_generator(venv, version):
 # deleted, the second is left out of the release the server gets (check_bundle.py). This stand-in for `virtualenv`,
 # first on the generator's PATH, makes the venv with the standard library's venv (no pip of its own) and lets it see
 # the packages of the site base, installed once from PyTrackDat's own requirement files, through a .pth line. Its
-# `pip` is a stand-in too: `pip install -r FILE` whose every line pins a version the venv already sees does nothing;
+# `pip` is a stand-in too: `pip install -r FILE` whose every line pins a version the venv already sees, or names a
+# package it sees (a bare name: pip without --upgrade installs nothing for it either), does nothing;
 # anything else runs the site base's pip. When the interpreter differs from the site base's, the real virtualenv
 # runs as before. The generated site (code, migrations, database, compose files) is PyTrackDat's own.
 VIRTUALENV_SHIM = """#!/bin/sh
@@ -88,6 +89,7 @@ else
     %(virtualenv)s "$@"
 fi
 """
+SATISFIED = "Requirements already satisfied through the site base: "
 PIP_SHIM = """#!/bin/sh
 here=$(cd "$(dirname "$0")" && pwd)
 "$here/python" - "$@" <<'EOF' && exit 0
@@ -99,18 +101,19 @@ if len(args) != 3 or args[:2] != ["install", "-r"]:
 with open(args[2], encoding="utf-8") as handle:
     for line in handle:
         line = line.split("#")[0].strip()
-        pin = re.fullmatch(r"([A-Za-z0-9_.-]+)==([A-Za-z0-9_.+!-]+)", line)
+        pin = re.fullmatch(r"([A-Za-z0-9_.-]+)(?:==([A-Za-z0-9_.+!-]+))?", line)
         if line and not pin:
             sys.exit(1)
         try:
-            if pin and metadata.version(pin.group(1)) != pin.group(2):
+            # a bare name (setuptools, wheel) is met by any installed version, as pip without --upgrade has it
+            if pin and metadata.version(pin.group(1)) != (pin.group(2) or metadata.version(pin.group(1))):
                 sys.exit(1)
         except metadata.PackageNotFoundError:
             sys.exit(1)
-print("Requirements already satisfied through the site base: " + args[2])
+print("%s" + args[2])
 EOF
 exec "$here/python" -m pip "$@"
-"""
+""" % SATISFIED
 
 
 def _make_site_base(venv, bin_dir):
@@ -259,7 +262,8 @@ def main():
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(json.dumps({"changed": True, "bundle": out_zip, "site": site, "generator": "pytrackdat==" + version,
-                      "seconds": round(time.monotonic() - started, 1)}))
+                      "seconds": round(time.monotonic() - started, 1),
+                      "pip_installs_skipped": output.count(SATISFIED)}))
 
 
 if __name__ == "__main__":
