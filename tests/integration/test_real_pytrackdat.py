@@ -90,11 +90,11 @@ def test_the_release_drops_only_the_virtualenv_and_compiled_python_and_is_determ
 def test_install_keeps_the_bundle_as_generated_in_source_and_never_lets_it_touch_live_data(bundles, tmp_path):
     site_dir, uid, gid = tmp_path / SITE, 1000, 2000
 
-    def install(bundle):
+    def install(bundle, *keep_as):
         release = tmp_path / (bundle.parent.name + ".zip")
         pack(bundle, release)
-        proc = subprocess.run([sys.executable, FILES / "install_release.py", release, SITE, site_dir, str(uid), str(gid)],
-                              capture_output=True, text=True, check=False)
+        proc = subprocess.run([sys.executable, FILES / "install_release.py", release, SITE, site_dir, str(uid), str(gid),
+                               *keep_as], capture_output=True, text=True, check=False)
         assert proc.returncode == 0, proc.stderr
         return release
 
@@ -109,7 +109,14 @@ def test_install_keeps_the_bundle_as_generated_in_source_and_never_lets_it_touch
     assert (os.stat(site_dir / "app").st_mode & 0o777) == 0o750 and (os.stat(site_dir / "app" / "manage.py").st_mode & 0o777) == 0o750
     # the live database changes; a new release replaces code and source, never data/
     (site_dir / "data" / "db.sqlite3").write_bytes(b"live data")
-    release = install(bundles["v2-code"])
+    # installed from the copy a deploy's pre-deploy step sent, which is then kept as the deployed bundle (root, 0600)
+    kept = site_dir / "bundle" / (SITE + ".zip")
+    kept.parent.mkdir(mode=0o700)
+    kept.write_bytes(b"the bundle deployed before")
+    release = install(bundles["v2-code"], str(kept))
+    assert kept.read_bytes() == release.read_bytes()
+    assert (os.stat(kept).st_mode & 0o777, os.stat(kept).st_uid) == (0o600, 0)
+    assert sorted(os.listdir(kept.parent)) == [kept.name]
     assert (site_dir / "data" / "db.sqlite3").read_bytes() == b"live data"
     assert tree(site_dir / "source")["db.sqlite3"] == entries(release)[SITE + "/db.sqlite3"]
 

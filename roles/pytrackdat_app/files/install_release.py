@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Install the code of a PyTrackDat bundle on the server, keeping the live data (run by the pytrackdat_app role).
 
-Usage: install_release.py BUNDLE SITE SITE_DIR UID GID
+Usage: install_release.py BUNDLE SITE SITE_DIR UID GID [KEEP_AS]
 
 - unpacks <SITE>/ from BUNDLE into SITE_DIR/app.new (db.sqlite3 and snapshots/ excluded);
 - unpacks the whole bundle as generated into SITE_DIR/source (root only, 0700): the build context of the bundle's own
@@ -14,7 +14,9 @@ Usage: install_release.py BUNDLE SITE SITE_DIR UID GID
   files 0640 (0750 when executable), so uWSGI (UID:GID) reads it through its group but cannot change it, and a login
   user that happens to have UID on the host owns none of it; only app/static (collectstatic's output) is UID's;
 - data belongs to UID:GID (uWSGI writes the database and snapshots), its folder 0770;
-- then swaps app.new and source.new into place.
+- then swaps app.new and source.new into place;
+- with KEEP_AS (the deployed bundle's path), then puts a copy of BUNDLE there (root, 0600), replacing the one before in
+  one step: the role installs from the copy a deploy's pre-deploy step already sent, and sends nothing again.
 The bundle was checked on the control node (one top folder, no absolute paths, '..', links or devices);
 members are still re-checked here. Prints a JSON summary.
 """
@@ -83,6 +85,7 @@ def swap_in(new, current):
 
 def main():
     bundle, site, site_dir, uid, gid = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+    keep_as = sys.argv[6] if len(sys.argv) > 6 else ""
     app, new, data = (os.path.join(site_dir, n) for n in ("app", "app.new", "data"))
     source, source_new = os.path.join(site_dir, "source"), os.path.join(site_dir, "source.new")
     for folder in (new, source_new):
@@ -116,7 +119,17 @@ def main():
     os.chmod(data, 0o770)
     swap_in(new, app)
     swap_in(source_new, source)
+    if keep_as and os.path.abspath(keep_as) != os.path.abspath(bundle):
+        keep(bundle, keep_as)
     print(json.dumps({"changed": True, "seeded_data": seeded, "app_dir": app, "data_dir": data}))
+
+
+def keep(bundle, path):
+    partial = "%s.%d.part" % (path, os.getpid())
+    with open(bundle, "rb") as src, os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    os.chown(partial, 0, 0)
+    os.replace(partial, path)
 
 
 if __name__ == "__main__":
