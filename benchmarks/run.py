@@ -8,8 +8,9 @@
   -> benchmarks/results/pytrackdat_bundle.md
 - multi_droplet.py (with BENCH_MULTI=1): the no-change rerun on 4 emulated droplets vs 1
   -> benchmarks/results/multi-droplet.md
-- site_rerun.py: site.yml with nothing to change against the demo droplet (make demo first), SSH logins, per role,
-  and issue 14's table (the inventory and 4-vs-1 rows from plugins.py's and multi_droplet.py's figures)
+- site_rerun.py: site.yml with nothing to change against the demo droplet (make demo first; without it, its last
+  figures in results/site-rerun.json), three runs back to back and their SSH logins, per role, and issue 14's whole
+  table (the inventory, 4-vs-1, update and first-run rows from plugins.py, multi_droplet.py and make e2e's figures)
   -> benchmarks/results/site.md
 - e2e/report.py: renders the timings the e2e suite measured (make e2e), when they exist
   -> benchmarks/results/e2e.md
@@ -29,7 +30,7 @@ def main():
     failed = []
     steps = [("plugins", [sys.executable, str(REPO / "benchmarks" / "plugins.py")]),
              ("pytrackdat bundle", [sys.executable, str(REPO / "benchmarks" / "pytrackdat_bundle.py")]),
-             ("site.yml rerun (demo droplet)", [sys.executable, str(REPO / "benchmarks" / "site_rerun.py")])]
+             ("site.yml rerun (demo droplet) and issue 14's table", [sys.executable, str(REPO / "benchmarks" / "site_rerun.py")])]
     if os.environ.get("BENCH_MULTI") == "1":  # 35-40 min: its own emulator, four droplets converged, then timed
         steps.insert(2, ("site.yml rerun, 4 droplets vs 1", [sys.executable, str(REPO / "benchmarks" / "multi_droplet.py")]))
     else:
