@@ -51,18 +51,9 @@ def size(value):
     return f"{value / 1024:.1f} KiB ({value:,} bytes)"
 
 
-def render(data):
-    lines = [
-        "# End-to-end timings (make e2e)",
-        "",
-        f"Measured {data.get('date', '?')} on {platform.node() or 'this machine'} ({platform.machine()}, "
-        "2 cores shared with other jobs), emulated droplet = systemd container on 127.0.0.N, nested Docker.",
-        f"Load average (1/5/15 min) when the run ended: {data.get('load_average_at_end', 'not recorded')}.",
-        f"Tests in that run: {tests_line(data.get('tests'))}.",
-        "",
-        "| Measure | Value | Target | |",
-        "|---|---|---|---|",
-    ]
+def summary_rows(data):
+    """The main table's rows: the runs of the e2e suite and their targets."""
+    lines = []
     first = data.get("first_run_seconds")
     rerun = data.get("rerun_seconds")
     downtime = data.get("redeploy_downtime_seconds")
@@ -90,6 +81,22 @@ def render(data):
                      f"{'met' if rows.get('before') == rows.get('after') else 'NOT met'} |")
     lines.append(f"| Existing-server path (a generated bundle zip), first `site.yml` run | "
                  f"{seconds(data.get('existing_server_first_run_seconds'))} | - | |")
+    return lines
+
+
+def render(data):
+    lines = [
+        "# End-to-end timings (make e2e)",
+        "",
+        f"Measured {data.get('date', '?')} on {platform.node() or 'this machine'} ({platform.machine()}, "
+        "2 cores shared with other jobs), emulated droplet = systemd container on 127.0.0.N, nested Docker.",
+        f"Load average (1/5/15 min) when the run ended: {data.get('load_average_at_end', 'not recorded')}.",
+        f"Tests in that run: {tests_line(data.get('tests'))}.",
+        "",
+        "| Measure | Value | Target | |",
+        "|---|---|---|---|",
+    ]
+    lines += summary_rows(data)
     lines += [
         "",
         "## From the design CSV to what the server receives",
