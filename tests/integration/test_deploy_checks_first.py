@@ -5,6 +5,7 @@ variable of pytrackdat_app or pytrackdat_backup stops it with the variable named
 (nothing copied, no backup, no site folder)."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -59,3 +60,18 @@ def test_a_wrong_variable_stops_deploy_before_anything_on_the_server_changes(ser
     assert "Traceback" not in out
     assert server_state(server) == before
     assert docker("exec", server, "test", "-e", "/opt/pytrackdat").returncode != 0, "the deploy wrote /opt/pytrackdat"
+
+
+def test_a_design_pytrackdat_refuses_stops_site_yml_before_the_server_changes(server, tmp_path):
+    """An existing server (no DigitalOcean) and a careless first run: a design CSV PyTrackDat refuses. setup.yml
+    generates the site on this computer before its first change, so the server is left as it was."""
+    before = server_state(server)
+    rc, out = run_playbook(server, HOST, tmp_path, "site.yml",
+                           "pytrackdat_app_design=" + PROJECT + "/tests/fixtures/pytrackdat/bad-design.csv",
+                           "pytrackdat_app_domain=ptd.example.test", "pytrackdat_app_admin_password=Unit-admin-pw-42",
+                           "pytrackdat_app_control_workdir=" + os.path.expanduser("~/.cache/pytrackdat-deploy-tests"))
+    assert rc != 0, out[-3000:]
+    assert "Unknown data type specified for field 'site_name': 'wobbly'" in out, out[-3000:]
+    assert "Generate the site from the design CSV before the server is changed" in out
+    assert "Traceback" not in out and "Unit-admin-pw-42" not in out
+    assert server_state(server) == before

@@ -22,6 +22,7 @@ import socket
 import subprocess
 import threading
 import urllib.request
+from pathlib import Path
 
 import pytest
 import yaml
@@ -35,6 +36,8 @@ from tests.unit.plugins.conftest import ROOT, ansible_env, writes
 TOKEN = "ptd-playbook-secret-4711"
 TOKEN_ENV = ("DIGITALOCEAN_ACCESS_TOKEN", "DIGITALOCEAN_TOKEN", "DO_API_TOKEN")
 ANYWHERE = ["0.0.0.0/0", "::/0"]
+# Where the generator is installed once for the tests (tests/fixtures/pytrackdat/make_real_bundles.py)
+GENERATOR_WORKDIR = Path.home() / ".cache" / "pytrackdat-deploy-tests"
 
 
 class LoopbackMachines(MachineBackend):
@@ -97,7 +100,9 @@ def settings(tmp_path):
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
 
     def write(**values):
-        data = {"pytrackdat_site": "lab2", "pytrackdat_app_domain": "ptd.example.test",
+        # no design CSV (inventory/group_vars/all.yml names one): these runs are about DigitalOcean, and provision.yml
+        # generates the site from a design first
+        data = {"pytrackdat_site": "lab2", "pytrackdat_app_domain": "ptd.example.test", "pytrackdat_app_design": "",
                 "pytrackdat_ssh_public_key_file": str(key) + ".pub", "pytrackdat_ssh_wait_timeout": 20}
         data.update(values)
         path = tmp_path / "settings.yml"
@@ -265,3 +270,18 @@ def test_dns_records_a_aaaa_www_and_caa_come_and_go_with_the_site(emu, banners, 
     proc, output = run_playbooks(emu, ["destroy.yml"], "-e", "@" + values, "-e", "confirm_destroy=pytrackdat-lab2")
     assert proc.returncode == 0, output[-4000:]
     assert records(emu) == [] and api(emu, "droplets")["droplets"] == []
+
+
+def test_a_design_pytrackdat_refuses_stops_site_yml_before_anything_is_created(emu, settings, no_hosts, tmp_path):
+    """A careless first run: a design CSV with a field type PyTrackDat does not know. The generator runs on this
+    computer first and refuses it, with its message; nothing is created at DigitalOcean."""
+    proc, output = run_playbooks(emu, ["site.yml"], "-e", "@" + settings(
+        pytrackdat_app_design=os.path.join(ROOT, "tests", "fixtures", "pytrackdat", "bad-design.csv"),
+        pytrackdat_app_admin_password="Unit-admin-pw-4711", pytrackdat_app_control_workdir=str(GENERATOR_WORKDIR)),
+        inventory=no_hosts)
+    assert proc.returncode != 0
+    assert "PyTrackDat says:" in output and "Unknown data type specified for field 'site_name': 'wobbly'" in output, \
+        output[-3000:]
+    assert "Generate the site from the design CSV before anything is created" in output
+    assert writes(emu.request_log) == [], writes(emu.request_log)
+    assert "Traceback" not in output and "Unit-admin-pw-4711" not in output
