@@ -166,6 +166,11 @@ def test_timer_is_scheduled_and_the_config_is_private(host):
     conf = host.file("/etc/pytrackdat-backup/ptdsite.ini")
     assert conf.mode == 0o600 and conf.user == "root"
     assert host.file(BACKUPS).mode == 0o700
+    # the bundles sent for the design check hold the site's SECRET_KEY: root's alone
+    incoming = host.file("/var/lib/pytrackdat-backup/incoming")
+    assert (incoming.mode, incoming.user, host.file("/var/lib/pytrackdat-backup").mode) == (0o700, "root", 0o700)
+    bundles = host.check_output("find /var/lib/pytrackdat-backup/incoming -type f -printf '%m %u\\n'").splitlines()
+    assert bundles and set(bundles) == {"600 root"}, bundles
 
 
 def test_records_entered_through_the_site(host):
