@@ -134,7 +134,7 @@ def inventory_rows():
         return ["| inventory plugin vs community.digitalocean | not measured (benchmarks/plugins.py did not run) | "
                 "<= 0.5x / <= 0.3x; cached run 0 requests | - |"]
     sizes = json.loads(path.read_text())
-    measured = " / ".join("%s: %.2fx" % (size, row["ratio"]) for size, row in sizes.items())
+    measured = " / ".join("%s: %.3fx" % (size, row["ratio"]) for size, row in sizes.items())
     cached = ", ".join("%s" % row["cached_requests"] for row in sizes.values())
     met = all(row["ratio"] <= row["target"] for row in sizes.values()) and all(
         row["cached_requests"] == 0 for row in sizes.values())
@@ -155,7 +155,7 @@ def e2e_rows():
     rows = []
     if first and update is not None:
         met = update <= 30 and update / first <= 0.15 and (down or 0) <= 2
-        rows.append("| same-design bundle update (`deploy.yml`, regenerated; make e2e of %s) | %.1f s, %.2fx the first run "
+        rows.append("| same-design bundle update (`deploy.yml`, regenerated; make e2e of %s) | %.1f s, %.3fx the first run "
                     "(%.1f s); %s s of failed requests | <= 30 s, <= 0.15x the first run, failed requests <= 2 s | %s |"
                     % (data.get("date", "?"), update, update / first, first, down, "met" if met else "**not met**"))
     measured = report.unavoidable(data)
