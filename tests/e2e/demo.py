@@ -16,6 +16,7 @@ generator and the site's Python packages on this machine, PyPI is contacted.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -63,6 +64,10 @@ def up(design: Path):
         print(f"\nsite.yml failed (rc {run.rc}); full log: {run.log_path}", file=sys.stderr)
         return run.rc
     address = harness.droplet_address(emulator)
+    parts = run.unavoidable()
+    base = parts["apt"] + parts["image"]
+    against = f" = {run.seconds / base:.2f}x its apt installs ({parts['apt']} s) and image ({parts['image']} s)" if base else ""
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"""
 ================================================================================================
  The demo site is up: https://{harness.DOMAIN}/
@@ -74,6 +79,8 @@ def up(design: Path):
  Log in: https://{harness.DOMAIN}/login/   user {harness.ADMIN_USER}   password: in {STATE / 'admin-password'}
  The admin lists the design's tables ({design.name}); add records, take snapshots.
  SSH:    ssh -i {key} deploy@{address}   (root login is refused)
+ This run: {run.seconds:.1f} s{against}; droplet boot {parts['droplet']} s, PyTrackDat's generator
+   {parts['generate']} s; load average {load}. A second `make demo` is a no-change rerun.
  Timings per play: {', '.join(f'{name} {secs}s' for name, secs in run.phases())}
  Remove everything: make demo-destroy
 ================================================================================================""")

@@ -213,6 +213,20 @@ def write_inventory(inv_dir: Path, settings: dict, static_hosts: dict | None = N
 
 
 # ----------------------------------------------------------------------------------------------- playbooks
+GENERATE_TASK = "Generate the bundle with PyTrackDat's generator"
+# What a first run cannot do without (issue 14 sets the first run against it): the package installs (apt downloads
+# and unpacks them), the runtime image's build and its way to the server; and, reported beside them, what DigitalOcean
+# and PyTrackDat take (the droplet's boot, the generator).
+UNAVOIDABLE = {
+    "apt": ["Install sudo, OpenSSH, ufw, fail2ban", "Install Docker and Compose v2 from", "Install Docker Engine, CLI",
+            "Install Caddy and curl from the distribution"],
+    "image": ["Build each image", "Build the runtime image", "Save the changed images on the control node",
+              "Copy the image archive to the server", "Load the images on the server"],
+    "droplet": ["Create the droplet and wait until it is active"],
+    "generate": [GENERATE_TASK],
+}
+
+
 class PlaybookRun:
     def __init__(self, rc, output, seconds, log_path):
         self.rc = rc
@@ -237,6 +251,11 @@ class PlaybookRun:
         end = re.findall(r"^@@(\d+\.\d+) PLAY RECAP", self.output, flags=re.M)
         times = [(float(t), name) for t, name in marks] + ([(float(end[-1]), None)] if end else [])
         return [(name, round(times[i + 1][0] - t, 1)) for i, (t, name) in enumerate(times[:-1])]
+
+    def unavoidable(self) -> dict:
+        """Seconds of each part in UNAVOIDABLE this run spent."""
+        return {part: round(sum(s for fragment in fragments for s in self.task_seconds(fragment)), 1)
+                for part, fragments in UNAVOIDABLE.items()}
 
     def tail(self, lines=60):
         return "\n".join(self.output.splitlines()[-lines:])

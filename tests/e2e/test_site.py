@@ -29,18 +29,7 @@ from tests.e2e import drift, harness, web
 
 DOMAIN = harness.DOMAIN
 STATE = {}
-GENERATE_TASK = "Generate the bundle with PyTrackDat's generator"
-# What a first run cannot do without (issue 14 sets the first run against it): the package installs (apt downloads
-# and unpacks them), the runtime image's build and its way to the server; and, reported beside them, what DigitalOcean
-# and PyTrackDat take (the droplet's boot, the generator).
-UNAVOIDABLE = {
-    "apt": ["Install sudo, OpenSSH, ufw, fail2ban", "Install Docker and Compose v2 from", "Install Docker Engine, CLI",
-            "Install Caddy and curl from the distribution"],
-    "image": ["Build each image", "Build the runtime image", "Save the changed images on the control node",
-              "Copy the image archive to the server", "Load the images on the server"],
-    "droplet": ["Create the droplet and wait until it is active"],
-    "generate": [GENERATE_TASK],
-}
+GENERATE_TASK = harness.GENERATE_TASK
 # What the browser enters: one row in each table of the design (the sample points at the site).
 SITE_ROW = {"site_name": "Browser-Creek", "latitude": "45.4215296"}
 SAMPLE_ROW = {"date": "2026-06-15", "sex": "F", "site": "Browser-Creek"}
@@ -121,8 +110,7 @@ def test_first_run_provisions_sets_up_and_deploys(droplet_site, artifacts, measu
     generate = run.task_seconds(GENERATE_TASK)
     assert generate, f"the run must generate the site from the design CSV; log: {run.log_path}"
     measurements["generate_first_seconds"] = generate[0]
-    measurements["first_run_unavoidable"] = {part: round(sum(s for fragment in fragments for s in run.task_seconds(fragment)), 1)
-                                             for part, fragments in UNAVOIDABLE.items()}
+    measurements["first_run_unavoidable"] = run.unavoidable()
     STATE["address"] = address
 
 
