@@ -16,6 +16,10 @@ from tests.do_emulator.pytest_plugin import assert_loopback
 from tests.unit.plugins.conftest import ROOT, ansible_env, writes
 
 
+# Where the generator is installed once for the tests (tests/fixtures/pytrackdat/make_real_bundles.py)
+GENERATOR_WORKDIR = os.path.join(os.path.expanduser("~"), ".cache", "pytrackdat-deploy-tests")
+
+
 @pytest.fixture
 def public_key(tmp_path):
     key = tmp_path / "id_ed25519"
@@ -31,10 +35,16 @@ def test_check_mode_on_an_account_without_the_droplet_plans_and_changes_nothing(
     before = len(do_emulator.request_log)
     proc = subprocess.run(["ansible-playbook", "--check", "-i", os.path.join("inventory", "droplets.yml"),
                            os.path.join("playbooks", book), "-e", "pytrackdat_ssh_public_key_file=" + public_key,
-                           "-e", "pytrackdat_dns_zone=example.test", "-e", "pytrackdat_app_domain=ptd.example.test"],
+                           "-e", "pytrackdat_dns_zone=example.test", "-e", "pytrackdat_app_domain=ptd.example.test",
+                           # provision.yml generates the site from the design first (on this computer, check mode too)
+                           "-e", "pytrackdat_app_design=" + os.path.join(ROOT, "tests", "fixtures", "pytrackdat", "design.csv"),
+                           "-e", "pytrackdat_app_admin_password=Unit-admin-pw-4711",
+                           "-e", "pytrackdat_app_control_workdir=" + GENERATOR_WORKDIR],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-4000:]
     assert "would be created" in output and "ptd.example.test" in output, output[-4000:]
+    assert "Generate the site from the design CSV before anything is created" in output
+    assert "Unit-admin-pw-4711" not in output
     assert writes(do_emulator.request_log, before) == []
     assert do_emulator.state.droplets == {}
