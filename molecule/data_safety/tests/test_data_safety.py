@@ -223,8 +223,10 @@ def test_redeploy_with_the_same_design_keeps_every_record(host):
     assert rc == 0, out[-3000:]
     # The backups ran since the last converge (backup.yml, restore.yml: Python wrote __pycache__ into the tool's
     # folder), and nothing of the backups' own inputs changed: their install and timer tasks are skipped.
-    assert task_status(out, "Install the server-side tools (the design helpers") == "skipping", out[-5000:]
-    assert task_status(out, "Install and schedule (skipped while") == "skipping", out[-5000:]
+    assert task_status(out, "Install the server-side tools (the design helpers run below, before the site is deployed)") \
+        == "skipping", out[-5000:]
+    assert task_status(out, "Install and schedule (skipped while the server is as the last full run left it and no input "
+                            "changed)") == "skipping", out[-5000:]
     assert deployed(host, "v2-code")
     assert canonical(host) == STATE["records"]
     assert snapshot_files(host) == STATE["snapshots"]
