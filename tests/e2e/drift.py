@@ -21,6 +21,20 @@ from tests.e2e import harness
 TIMER = f"pytrackdat-backup-{harness.SITE_NAME}.timer"
 OVERRIDE = f"{harness.SITE_DIR}/compose.override.yml"
 DROPIN = "/etc/ssh/sshd_config.d/00-server-setup.conf"
+DATABASE = f"{harness.SITE_DIR}/data/db.sqlite3"
+TAMPERED_HASH = "pbkdf2_sha256$1000$ptd-drift$not-the-inventory-password"
+
+
+def _admin_hash_sql(statement: str) -> str:
+    """python3 on the server running one SQL statement on the site's live database (as root), exit 1 on no match."""
+    code = ("import sqlite3, sys\n"
+            "db = sqlite3.connect(sys.argv[1])\n"
+            "cur = db.execute(sys.argv[2], (sys.argv[3], sys.argv[4]))\n"
+            "found = len(cur.fetchall()) if cur.description else cur.rowcount\n"
+            "db.commit()\n"
+            "sys.exit(0 if found > 0 else 1)\n")
+    return " ".join(shlex.quote(part) for part in ["python3", "-c", code, DATABASE, statement, TAMPERED_HASH,
+                                                   harness.ADMIN_USER])
 
 # (what drifts, the command that makes it drift, the task that must report changed, a command that succeeds once
 # it is repaired). The commands run as root on the server.
@@ -41,6 +55,10 @@ DRIFTS = [
      f"sed -i -e 's/127.0.0.1:8080:80/8080:80/' -e 's/restart: unless-stopped/restart: \"no\"/' {OVERRIDE}",
      "pytrackdat_app : Write the compose override",
      f"grep -q '\"127.0.0.1:8080:80\"' {OVERRIDE} && ! grep -q 'restart: \"no\"' {OVERRIDE}"),
+    ("the admin password was changed in the site (its stored hash replaced)",
+     _admin_hash_sql("UPDATE auth_user SET password = ? WHERE username = ?"),
+     "pytrackdat_app : Set or rotate the admin password",
+     _admin_hash_sql("SELECT 1 FROM auth_user WHERE password != ? AND username = ?")),
     ("the backup timer is stopped and disabled",
      f"systemctl disable --now {TIMER}",
      "pytrackdat_backup : Enable and start the backup timer",
