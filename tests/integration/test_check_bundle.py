@@ -63,13 +63,14 @@ SITE = "ptdsite"
 DEFAULT_LIMITS = (str(500 << 20), "50000")          # the role's defaults (pytrackdat_app_bundle_max_mb/_max_files)
 
 
-def run_check(path, domain=DOMAIN):
-    return subprocess.run([sys.executable, CHECK, str(path), domain, *DEFAULT_LIMITS], capture_output=True, text=True,
-                          check=False, timeout=120)
+def run_check(path, domain=DOMAIN, *flags):
+    return subprocess.run([sys.executable, CHECK, *flags, str(path), domain, *DEFAULT_LIMITS], capture_output=True,
+                          text=True, check=False, timeout=120)
 
 
 def refused(path, *fragments):
-    """Run the check, expect a refusal (exit 1, no traceback) whose message contains every fragment."""
+    """Run the check, expect a refusal (exit 1, no traceback) whose message contains every fragment; the role's way
+    (--answer-json: exit 0, the same message as {"error": ...} on standard output, nothing on standard error) too."""
     proc = run_check(path)
     assert proc.returncode == 1, "accepted: %s %s" % (proc.stdout, proc.stderr)
     assert "Traceback" not in proc.stderr and proc.stdout == ""
@@ -77,6 +78,9 @@ def refused(path, *fragments):
         assert fragment in proc.stderr, "%r not in: %s" % (fragment, proc.stderr)
     for line in proc.stderr.splitlines():
         assert line.isprintable(), "the message itself carries a control character: %r" % line
+    as_json = run_check(path, DOMAIN, "--answer-json")
+    assert as_json.returncode == 0 and as_json.stderr == "", as_json.stderr
+    assert json.loads(as_json.stdout) == {"error": proc.stderr.rstrip("\n")}
     return proc.stderr
 
 

@@ -322,30 +322,45 @@ def check_and_pack(path, domain, max_bytes, max_files, out_dir):
     return result
 
 
-def main():
-    if len(sys.argv) not in (5, 6):
-        sys.stderr.write("usage: check_bundle.py BUNDLE DOMAIN MAX_BYTES MAX_FILES [RELEASE_DIR]\n")
+def main(argv=None):
+    """check_bundle.py [--answer-json] BUNDLE DOMAIN MAX_BYTES MAX_FILES [RELEASE_DIR]
+
+    Prints the bundle's facts as JSON. A bad bundle: its problem on standard error and exit status 1, or with
+    --answer-json {"error": PROBLEM} on standard output and exit status 0 (read that way by the role's one lookup,
+    which keeps only standard output)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    answer_json = bool(args) and args[0] == "--answer-json"
+    args = args[1:] if answer_json else args
+    if len(args) not in (4, 5):
+        sys.stderr.write("usage: check_bundle.py [--answer-json] BUNDLE DOMAIN MAX_BYTES MAX_FILES [RELEASE_DIR]\n")
         return 2
-    path, domain = sys.argv[1], sys.argv[2]
-    try:
-        if len(sys.argv) == 6:
-            result = check_and_pack(path, domain, int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
-        else:
-            result = check(path, domain, int(sys.argv[3]), int(sys.argv[4]))
-    except BundleNotFound as exc:
-        sys.stderr.write("%s\n" % exc)
+    problem, result = checked(args)
+    if problem is not None:
+        if answer_json:
+            print(json.dumps({"error": problem}))
+            return 0
+        sys.stderr.write(problem + "\n")
         return 1
-    except (BundleError, zipfile.BadZipFile, OSError) as exc:
-        sys.stderr.write("bundle %s: %s\n" % (path, exc))
-        return 1
-    except Exception as exc:  # pylint: disable=broad-except  # any input gets a message, never a traceback
-        sys.stderr.write("bundle %s: could not be checked (%s: %s); this is a bug in check_bundle.py, please report it\n"
-                         % (path, type(exc).__name__, exc))
-        return 1
-    if not posixpath.basename(path).startswith(result["site"]):
-        sys.stderr.write("note: the file name %s differs from its top folder %s/\n" % (posixpath.basename(path), result["site"]))
+    if not posixpath.basename(args[0]).startswith(result["site"]):
+        sys.stderr.write("note: the file name %s differs from its top folder %s/\n" % (posixpath.basename(args[0]), result["site"]))
     print(json.dumps(result))
     return 0
+
+
+def checked(args):
+    """(problem, None) or (None, the bundle's facts) for the command line's BUNDLE DOMAIN MAX_BYTES MAX_FILES [RELEASE_DIR]."""
+    path, domain = args[0], args[1]
+    try:
+        if len(args) == 5:
+            return None, check_and_pack(path, domain, int(args[2]), int(args[3]), args[4])
+        return None, check(path, domain, int(args[2]), int(args[3]))
+    except BundleNotFound as exc:
+        return str(exc), None
+    except (BundleError, zipfile.BadZipFile, OSError) as exc:
+        return "bundle %s: %s" % (path, exc), None
+    except Exception as exc:  # pylint: disable=broad-except  # any input gets a message, never a traceback
+        return ("bundle %s: could not be checked (%s: %s); this is a bug in check_bundle.py, please report it"
+                % (path, type(exc).__name__, exc)), None
 
 
 if __name__ == "__main__":
