@@ -79,8 +79,9 @@ def world(tmp_path_factory):
     for variant in {p[0] for p in PAIRS} | {p[1] for p in PAIRS}:
         argv = [render(arg, ansible_playbook_python=sys.executable, role_path=APP, _pytrackdat_app_source_bundle=made[variant],
                        pytrackdat_app_domain=DOMAIN, pytrackdat_app_bundle_max_mb=1024, pytrackdat_app_bundle_max_files=50000,
-                       pytrackdat_app_control_workdir=out / ("control-" + variant)) for arg in check["ansible.builtin.command"]["argv"]]
+                       pytrackdat_app_control_workdir=out / ("control-" + variant)) for arg in check["vars"]["_argv"]]
         info[variant] = run(argv)
+        assert "error" not in info[variant], info[variant]
         site_dir = out / ("server-" + variant)
         subprocess.run([sys.executable, APP / "files" / "install_release.py", info[variant]["release"]["path"], SITE, site_dir,
                         "2000", "2000"], check=True, capture_output=True, timeout=300)
