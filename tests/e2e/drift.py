@@ -36,6 +36,7 @@ def _admin_hash_sql(statement: str) -> str:
     return " ".join(shlex.quote(part) for part in ["python3", "-c", code, DATABASE, statement, TAMPERED_HASH,
                                                    harness.ADMIN_USER])
 
+
 # (what drifts, the command that makes it drift, the task that must report changed, a command that succeeds once
 # it is repaired). The commands run as root on the server.
 DRIFTS = [

@@ -36,12 +36,12 @@ def test_read_record_and_drift_through_the_action_with_no_module_on_the_host(tmp
     assert (first["converged"], first["reason"], first["changed"]) == (False, "no stamp", False), output
     assert "AnsiballZ" not in output and "EXEC" in output  # a shell program, not a module run
 
-    recorded, _ = stamp(tmp_path, script, record=True)
+    recorded = stamp(tmp_path, script, record=True)[0]
     assert recorded["reason"] == "recorded" and recorded["state_digest"] == first["state_digest"]
     path = tmp_path / "stamps" / "role.stamp"
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600 and stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
     assert path.read_text().split() == ["k1", first["state_digest"]]
-    again, _ = stamp(tmp_path, script)
+    again = stamp(tmp_path, script)[0]
     assert (again["converged"], again["reason"]) == (True, "unchanged")
 
     assert stamp(tmp_path, script, key="k2")[0]["reason"] == "inputs changed"
@@ -56,13 +56,13 @@ def test_the_action_and_the_module_digest_the_same_state(tmp_path):
     from tests.unit.plugins.conftest import call_module  # pylint: disable=import-outside-toplevel
 
     script = "files %s; echo out; echo err >&2; exit 3" % tmp_path
-    by_action, _ = stamp(tmp_path, script)
+    by_action = stamp(tmp_path, script)[0]
     by_module = call_module(state_stamp, {"script": script, "key": "k1", "path": str(tmp_path / "s" / "x.stamp")})
     assert by_action["state_digest"] == by_module["state_digest"]
 
 
 def test_check_mode_records_nothing_and_bad_arguments_say_what_to_fix(tmp_path):
-    recorded, _ = stamp(tmp_path, "true", record=True, check=True)
+    recorded = stamp(tmp_path, "true", record=True, check=True)[0]
     assert recorded["reason"] == "recorded" and not (tmp_path / "stamps").exists()
     for args, says in [({"key": "two words"}, "one word"), ({"path": "stamps/role.stamp"}, "must be absolute"),
                        ({"record": True, "path": "/proc/ptd-no-such/role.stamp"}, "cannot write the stamp")]:
