@@ -9,25 +9,16 @@ module's fact gathering was a second module run per host and run, about 0.4 s of
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
-
 from ansible_collections.pytrackdat.deploy.plugins.module_utils.host_probe import answer, facts, program
+from ansible_collections.pytrackdat.deploy.plugins.plugin_utils.shell_action import ShellProgramAction
 
-ARGUMENT_SPEC = {"wait_for_cloud_init": {"type": "bool", "default": False}}
 
+class ActionModule(ShellProgramAction):
+    ARGUMENT_SPEC = {"wait_for_cloud_init": {"type": "bool", "default": False}}
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _supports_check_mode = True
-    _supports_async = False
-
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        payload = program(args["wait_for_cloud_init"]).encode("utf-8")
+    def run_program(self, args, result):
         # Nothing here needs root: the program runs as the login user even in a play with become.
-        done = self._low_level_execute_command("/bin/sh", in_data=payload, sudoable=False)
+        done = self.send(program(args["wait_for_cloud_init"]), sudoable=False)
         if done.get("rc") != 0:
             return {**result, "failed": True, "rc": done.get("rc"),
                     "msg": "host_probe: the probe failed on the host (rc %s): %s"

@@ -8,27 +8,19 @@ and the module's payload), which on several droplets at once is most of what the
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
-
 from ansible_collections.pytrackdat.deploy.plugins.module_utils.state_stamp import compare, key_problem, program
-
-ARGUMENT_SPEC = {
-    "script": {"type": "str", "required": True},
-    "key": {"type": "str", "required": True},
-    "path": {"type": "str", "required": True},
-    "record": {"type": "bool", "default": False},
-}
+from ansible_collections.pytrackdat.deploy.plugins.plugin_utils.shell_action import ShellProgramAction
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _supports_check_mode = True
-    _supports_async = False
+class ActionModule(ShellProgramAction):
+    ARGUMENT_SPEC = {
+        "script": {"type": "str", "required": True},
+        "key": {"type": "str", "required": True},
+        "path": {"type": "str", "required": True},
+        "record": {"type": "bool", "default": False},
+    }
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+    def run_program(self, args, result):
         key, path, record = args["key"], args["path"], args["record"]
         problem = key_problem(key) or (None if path.startswith("/") else
                                        "state_stamp: path must be absolute on the host, got %r" % (path,))
@@ -36,9 +28,7 @@ class ActionModule(ActionBase):
             return {**result, "failed": True, "msg": problem}
         # In check mode a record writes nothing: the program only digests the state.
         writes = record and not self._task.check_mode
-        # The program goes on standard input: no terminal is allocated, so its two output lines come back as printed.
-        payload = program(args["script"], path, key if writes else None).encode("utf-8", "surrogateescape")
-        answer = self._low_level_execute_command("/bin/sh", in_data=payload)
+        answer = self.send(program(args["script"], path, key if writes else None))
         found, failure = compare(answer.get("rc"), answer.get("stdout", ""), answer.get("stderr", ""), key, record=record)
         if failure:
             return {**result, "failed": True, "msg": failure}

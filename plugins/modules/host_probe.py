@@ -13,21 +13,17 @@ description:
   - The facts are named and valued as the M(ansible.builtin.setup) module names them, from C(/etc/os-release),
     C(uname) and C(systemd-detect-virt). They are only these; gather the others with M(ansible.builtin.setup).
   - Its action plugin sends the program over the task's connection; no Python starts on the host.
-author:
-  - pytrackdat.deploy developers (@pytrackdat)
+extends_documentation_fragment:
+  - pytrackdat.deploy.shell_program
 attributes:
-  action:
-    description: An action plugin does the work on the control node and sends the host one shell program.
-    support: full
   check_mode:
     description: Only reads; runs the same in check mode.
     support: full
-  diff_mode:
-    description: No diff.
-    support: none
   facts:
     description: Sets the facts listed under RV(ansible_facts).
     support: full
+author:
+  - pytrackdat.deploy developers (@pytrackdat)
 options:
   wait_for_cloud_init:
     description:

@@ -22,16 +22,12 @@ description:
     C(sha256sum), C(mktemp) and C(head) on the host (coreutils).
 author:
   - pytrackdat.deploy developers (@pytrackdat)
+extends_documentation_fragment:
+  - pytrackdat.deploy.shell_program
 attributes:
-  action:
-    description: An action plugin does the work on the control node and sends the host one shell program.
-    support: full
   check_mode:
     description: Reads in check mode; O(record=true) writes nothing in check mode.
     support: full
-  diff_mode:
-    description: No diff.
-    support: none
 options:
   script:
     description:
