@@ -9,20 +9,17 @@ module's fact gathering was a second module run per host and run, about 0.4 s of
 
 from __future__ import annotations
 
-from ansible_collections.pytrackdat.deploy.plugins.module_utils.host_probe import answer, facts, program
+from ansible_collections.pytrackdat.deploy.plugins.module_utils.host_probe import ARGUMENT_SPEC, outcome, program
 from ansible_collections.pytrackdat.deploy.plugins.plugin_utils.shell_action import ShellProgramAction
 
 
 class ActionModule(ShellProgramAction):
-    ARGUMENT_SPEC = {"wait_for_cloud_init": {"type": "bool", "default": False}}
+    ARGUMENT_SPEC = ARGUMENT_SPEC
 
     def run_program(self, args, result):
         # Nothing here needs root: the program runs as the login user even in a play with become.
         done = self.send(program(args["wait_for_cloud_init"]), sudoable=False)
-        if done.get("rc") != 0:
-            return {**result, "failed": True, "rc": done.get("rc"),
-                    "msg": "host_probe: the probe failed on the host (rc %s): %s"
-                           % (done.get("rc"), (done.get("stderr") or done.get("stdout") or "").strip()[-2000:])}
-        fields = answer(done.get("stdout", ""))
-        return {**result, "changed": False, "ansible_facts": facts(fields),
-                "control_address": fields.get("address", ""), "cloud_init_error": fields.get("cloud_init_error", "")}
+        found, failure = outcome(done.get("rc"), done.get("stdout", ""), done.get("stderr", ""))
+        if failure:
+            return {**result, "failed": True, "rc": done.get("rc"), "msg": failure}
+        return {**result, "changed": False, **found}

@@ -36,6 +36,9 @@ _VIRT_NAMES = {"lxc-libvirt": "lxc", "oracle": "virtualbox", "microsoft": "hyper
 _DISTRIBUTION_NAMES = {"debian": "Debian", "ubuntu": "Ubuntu", "raspbian": "Debian", "linuxmint": "Linux Mint"}
 
 
+ARGUMENT_SPEC = {"wait_for_cloud_init": {"type": "bool", "default": False}}
+
+
 def program(wait_for_cloud_init):
     """The shell program (run with /bin/sh)."""
     return "{\n" + (WAIT_FOR_CLOUD_INIT if wait_for_cloud_init else "") + PROBE + "}\n"
@@ -75,3 +78,13 @@ def facts(fields):
         "virtualization_role": "NA" if virt == "none" else "guest",
     }
     return found
+
+
+def outcome(rc, stdout, stderr):
+    """The result (ansible_facts, control_address, cloud_init_error) from the program's answer, or (None, message)
+    when it failed."""
+    if rc != 0:
+        return None, "host_probe: the probe failed on the host (rc %s): %s" % (rc, (stderr or stdout or "").strip()[-2000:])
+    fields = answer(stdout)
+    return {"ansible_facts": facts(fields), "control_address": fields.get("address", ""),
+            "cloud_init_error": fields.get("cloud_init_error", "")}, None

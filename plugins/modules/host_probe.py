@@ -69,18 +69,16 @@ cloud_init_error:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.pytrackdat.deploy.plugins.module_utils.host_probe import answer, facts, program
+from ansible_collections.pytrackdat.deploy.plugins.module_utils.host_probe import ARGUMENT_SPEC, outcome, program
 
 
 def main():
-    module = AnsibleModule(argument_spec={"wait_for_cloud_init": {"type": "bool", "default": False}},
-                           supports_check_mode=True)
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     rc, out, err = module.run_command(["/bin/sh", "-c", program(module.params["wait_for_cloud_init"])])
-    if rc != 0:
-        module.fail_json(msg="host_probe: the probe failed on the host (rc %s): %s" % (rc, (err or out).strip()[-2000:]))
-    fields = answer(out)
-    module.exit_json(changed=False, ansible_facts=facts(fields), control_address=fields.get("address", ""),
-                     cloud_init_error=fields.get("cloud_init_error", ""))
+    found, failure = outcome(rc, out, err)
+    if failure:
+        module.fail_json(msg=failure, rc=rc)
+    module.exit_json(changed=False, **found)
 
 
 if __name__ == "__main__":

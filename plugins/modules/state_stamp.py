@@ -32,8 +32,9 @@ options:
   script:
     description:
       - Shell script (run with C(sh -c), C(LC_ALL=C), standard input from C(/dev/null)) that prints the state the
-        role manages. Its output (standard error merged into standard output) and exit status are digested; it must print nothing that changes by itself (times,
-        process ids) and no secret (print checksums of files that hold secrets, not their content).
+        role manages. Its output (standard error merged into standard output) and exit status are digested; it must
+        print nothing that changes by itself (times, process ids) and no secret (print checksums of files that hold
+        secrets, not their content).
       - The script may call C(files PATH...), defined before it runs, which prints for each path its type, mode, owner
         and group, and the SHA-256 of a regular file's content, or C(PATH absent).
     type: str

@@ -52,3 +52,15 @@ def test_the_probe_reads_what_setup_gathers_with_no_module_on_the_host():
 ])
 def test_droplet_and_bare_metal_answers_become_the_facts_setup_would_give(lines, expected):
     assert facts(answer(lines)) == expected
+
+
+def test_the_module_and_the_action_read_the_same_facts():
+    """The module (run on the host when the action is not used) shares the program and its reading with the action."""
+    from ansible_collections.pytrackdat.deploy.plugins.modules import host_probe  # pylint: disable=import-outside-toplevel
+
+    from tests.unit.plugins.conftest import call_module  # pylint: disable=import-outside-toplevel
+
+    by_module = call_module(host_probe, {})
+    by_action = adhoc("pytrackdat.deploy.host_probe")[0]
+    assert by_module["ansible_facts"] == by_action["ansible_facts"]
+    assert by_module["control_address"] == by_action["control_address"] == ""
