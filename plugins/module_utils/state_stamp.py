@@ -70,7 +70,8 @@ def program(script, path, key=None):
 
 
 def compare(rc, stdout, stderr, key, record=False):
-    """The result (converged, reason, state_digest) from the program's answer, or (None, message) when it failed."""
+    """The result (converged, reason, state_digest, and the key compared: the role's later record passes it back) from
+    the program's answer, or (None, message) when it failed."""
     stamp_line, digest = None, None
     for line in stdout.splitlines():
         if line.startswith("stamp: ") or line == "stamp:":
@@ -80,7 +81,7 @@ def compare(rc, stdout, stderr, key, record=False):
     if rc != 0 or stamp_line is None or not digest or not DIGEST.match(digest):
         return None, "state_stamp: the state command failed (rc %s): %s" % (rc, (stderr or stdout).strip()[-2000:])
     if record:
-        return {"converged": False, "reason": "recorded", "state_digest": digest}, None
+        return {"converged": False, "reason": "recorded", "state_digest": digest, "key": key}, None
     stamp = stamp_line.split()
     if len(stamp) != 2:
         reason = "no stamp"
@@ -90,4 +91,4 @@ def compare(rc, stdout, stderr, key, record=False):
         reason = "state changed"
     else:
         reason = "unchanged"
-    return {"converged": reason == "unchanged", "reason": reason, "state_digest": digest}, None
+    return {"converged": reason == "unchanged", "reason": reason, "state_digest": digest, "key": key}, None

@@ -74,7 +74,7 @@ EXAMPLES = r"""
 - name: Record the converged state
   pytrackdat.deploy.state_stamp:
     script: "{{ lookup('ansible.builtin.template', 'state.sh.j2') }}"
-    key: "{{ my_role_inputs | pytrackdat.deploy.converge_key(role_path) }}"
+    key: "{{ my_role_stamp.key }}"
     path: /var/lib/pytrackdat-deploy/my_role.stamp
     record: true
   when: not my_role_stamp.converged
@@ -98,6 +98,14 @@ state_digest:
   returned: always
   type: str
   sample: 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae
+key:
+  description:
+    - The O(key) compared (or recorded). A role reads its state with the key of its inputs as they were then, and
+      records that same key after its full run (O(key) set to this value), so a fact a converging task sets cannot
+      make the next run's key differ from the recorded one.
+  returned: always
+  type: str
+  sample: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -36,7 +36,9 @@ def test_read_record_and_drift_through_the_action_with_no_module_on_the_host(tmp
     assert (first["converged"], first["reason"], first["changed"]) == (False, "no stamp", False), output
     assert "AnsiballZ" not in output and "EXEC" in output  # a shell program, not a module run
 
-    recorded = stamp(tmp_path, script, record=True)[0]
+    # The read hands back the key it compared: the role records that one (its inputs as they were before it converged).
+    assert first["key"] == "k1"
+    recorded = stamp(tmp_path, script, key=first["key"], record=True)[0]
     assert recorded["reason"] == "recorded" and recorded["state_digest"] == first["state_digest"]
     path = tmp_path / "stamps" / "role.stamp"
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600 and stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700

@@ -34,8 +34,8 @@ def stamp(managed, key="k1", record=False, check_mode=False):
 
 def test_no_stamp_then_recorded_then_converged(managed):
     first = stamp(managed)
-    assert (first["converged"], first["reason"], first["changed"]) == (False, "no stamp", False)
-    recorded = stamp(managed, record=True)
+    assert (first["converged"], first["reason"], first["changed"], first["key"]) == (False, "no stamp", False, "k1")
+    recorded = stamp(managed, key=first["key"], record=True)
     assert recorded["changed"] is False and recorded["state_digest"] == first["state_digest"]
     assert stamp(managed) == {**first, "converged": True, "reason": "unchanged"}
 
