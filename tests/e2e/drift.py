@@ -60,6 +60,11 @@ DRIFTS = [
      _admin_hash_sql("UPDATE auth_user SET password = ? WHERE username = ?"),
      "pytrackdat_app : Set or rotate the admin password",
      _admin_hash_sql("SELECT 1 FROM auth_user WHERE password != ? AND username = ?")),
+    # The docker role's stamp reads these rules with `ptd-docker-firewall show`: a flushed chain must still be found.
+    ("the container firewall chain is flushed (Docker's bypass open again)",
+     "iptables -w 10 -F PTD-DOCKER-USER",
+     "docker : Put the container firewall rules in place",
+     "/usr/local/sbin/ptd-docker-firewall check"),
     ("the backup timer is stopped and disabled",
      f"systemctl disable --now {TIMER}",
      "pytrackdat_backup : Enable and start the backup timer",
