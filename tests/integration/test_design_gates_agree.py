@@ -77,7 +77,7 @@ def world(tmp_path_factory):
     check = task(APP / "tasks" / "validate.yml", "Check the bundle on the control node and pack the release the server receives")
     info, app_dirs = {}, {}
     for variant in {p[0] for p in PAIRS} | {p[1] for p in PAIRS}:
-        argv = [render(arg, ansible_playbook_python=sys.executable, role_path=APP, _pytrackdat_app_source_bundle=made[variant],
+        argv = [render(arg, ansible_playbook_python=sys.executable, role_path=APP, _source=made[variant],
                        pytrackdat_app_domain=DOMAIN, pytrackdat_app_bundle_max_mb=1024, pytrackdat_app_bundle_max_files=50000,
                        pytrackdat_app_control_workdir=out / ("control-" + variant)) for arg in check["vars"]["_argv"]]
         info[variant] = run(argv)
@@ -98,7 +98,7 @@ def world(tmp_path_factory):
 
 
 def control_gate(world, old, new):
-    """validate_server.yml on a server where `old` is deployed (finish.yml's state) and `new` is the bundle: refused?, message."""
+    """validate_server.yml on a server where `old` is deployed (the state settle.yml records) and `new` is the bundle: refused?, message."""
     state = json.loads(json.dumps({"models_sha256": world["info"][old]["models_sha256"], "design": world["info"][old]["design"]}))
     bundle_info = world["info"][new]
     describe = task(APP / "tasks" / "validate_server.yml", "Describe the design change (ptd_designcheck.py, the same words as "
