@@ -254,6 +254,15 @@ def test_the_rules_are_idempotent_and_survive_a_docker_restart_and_a_reboot(host
     assert host.check_output("iptables -w 10 -S DOCKER-USER").splitlines()[1] == "-A DOCKER-USER -j PTD-DOCKER-USER"
     assert host.check_output("%s apply" % FIREWALL) == "unchanged"
     assert host.run("%s check" % FIREWALL).rc == 0
+    # `show` (what the role's state stamp digests) prints the rules as they are: the jump from FORWARD, DOCKER-USER's
+    # jump and the chain, and differs once the chain is flushed.
+    shown = host.check_output("%s show" % FIREWALL)
+    assert "-A FORWARD -j DOCKER-USER" in shown and "-A DOCKER-USER -j PTD-DOCKER-USER" in shown
+    assert all(rule in shown for rule in rules.splitlines())
+    host.check_output("iptables -w 10 -F PTD-DOCKER-USER")
+    assert host.check_output("%s show" % FIREWALL) != shown
+    assert host.check_output("%s apply" % FIREWALL) == "changed"
+    assert host.check_output("%s show" % FIREWALL) == shown
 
     host.check_output("systemctl restart docker")
     assert host.check_output("iptables -w 10 -S PTD-DOCKER-USER") == rules
