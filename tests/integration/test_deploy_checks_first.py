@@ -50,6 +50,8 @@ def server_state(server):
     ("pytrackdat_app_domain=www.ptd.example.test pytrackdat_app_www_redirect=true", "pytrackdat_app_www_redirect: false"),
     ("pytrackdat_app_domain=www.ptd.example.test",
      "set pytrackdat_app_domain: ptd.example.test and pytrackdat_app_www_redirect: true"),
+    # a good bundle without the named service: the same stop task as a refused bundle, with its own message
+    ("pytrackdat_app_web_service=nosuch", "has no service 'nosuch' (services: "),
 ])
 def test_a_wrong_variable_stops_deploy_before_anything_on_the_server_changes(server, bundle, tmp_path, bad, named):
     before = server_state(server)
