@@ -28,6 +28,11 @@ run_scenario() {   # one scenario, each of its Debian versions in turn; writes o
     for d in $(cat "molecule/$s/distros" 2>/dev/null || echo 13); do
         log="$logdir/$s-debian$d.log"
         start=$(date +%s)
+        # A run that was killed leaves its test host's nested Docker volume behind, and Molecule's destroy keeps
+        # named volumes: the next host would boot with the old site's containers, whose restart policy starts them
+        # again over the new deploy (an old upstream web container once wrote .pyc files into the fresh release).
+        docker rm -f "ptd-$s-debian$d" > /dev/null 2>&1 || true
+        docker volume rm -f "ptd-molecule-$s-docker" > /dev/null 2>&1 || true
         MOLECULE_DISTRO=$d molecule test -s "$s" > "$log" 2>&1; rc=$?
         docker volume rm -f "ptd-molecule-$s-docker" > /dev/null 2>&1 || true
         printf '%-24s debian%-3s %-7s %5ss\n' "$s" "$d" "$([ $rc = 0 ] && echo passed || echo FAILED)" \
