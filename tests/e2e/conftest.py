@@ -123,6 +123,8 @@ def plain_host(state_dir, ssh_key):
     name = f"ptd-e2e-existing-{address.rsplit('.', 1)[1]}"
     subprocess.run(["docker", "rm", "-f", name], capture_output=True, check=False)
     volume = f"{name}-var-lib-docker"
+    # Never the volume of a killed run: its engine would start the old site's containers again.
+    subprocess.run(["docker", "volume", "rm", "-f", volume], capture_output=True, check=False)
     subprocess.run(["docker", "volume", "create", volume], capture_output=True, check=True)
     subprocess.run(["docker", "run", "-d", "--name", name, "--hostname", "existing-server",
                     "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN", "--cap-add", "AUDIT_CONTROL", "--security-opt", "seccomp=unconfined",

@@ -209,10 +209,17 @@ def test_destroy_removes_the_container_and_its_volume_and_frees_the_address(back
 
 @pytest.mark.docker
 def test_cloud_config_runcmd_runs_and_close_removes_every_machine(backend, key):  # pylint: disable=redefined-outer-name
+    # A killed run left a volume of the same name behind (its nested engine's containers would start again): the
+    # droplet must get a fresh one.
+    stale = f"ptd-droplet-{BASE_ID + 2}-worker-2-var-lib-docker"
+    docker("volume", "create", stale)
+    docker("run", "--rm", "-v", f"{stale}:/v", IMAGE, "touch", "/v/left-by-a-killed-run")
     user_data = "#cloud-config\nruncmd:\n  - echo cloud-config-ran > /root/runcmd-marker\n  - [touch, /root/second]\n"
     addresses = backend.provision(BASE_ID + 2, "worker_2", "ubuntu-24-04-x64", [key.with_suffix(".pub").read_text()], user_data)
-    result = ssh(key, addresses["public_ipv4"], "cat /root/runcmd-marker; ls /root/second; hostname; cloud-init status")
+    result = ssh(key, addresses["public_ipv4"], "cat /root/runcmd-marker; ls /root/second; hostname; cloud-init status; "
+                                                 "ls /var/lib/docker/left-by-a-killed-run")
     assert result.stdout.split() == ["cloud-config-ran", "/root/second", "worker-2", "status:", "done"], result.stdout + result.stderr
+    assert "No such file" in result.stderr, result.stderr
 
     backend.close()
     assert not containers(f"label={LABEL}.owner={backend.owner}") and not volumes(f"label={LABEL}.owner={backend.owner}")

@@ -290,6 +290,9 @@ class DockerMachineBackend(MachineBackend):
         if not self.docker_volume_for_var_lib_docker:
             return []
         volume = f"{container}-var-lib-docker"
+        # A namesake left by a killed run holds the old droplet's containers, which its engine would start again over
+        # this droplet's deploy. The engine refuses to remove a volume a container still uses (a live droplet's).
+        _docker("volume", "rm", "-f", volume, check=False)
         _docker("volume", "create", *self._labels(droplet_id), volume)
         return ["-v", f"{volume}:/var/lib/docker"]
 
