@@ -216,8 +216,8 @@ def test_cloud_config_runcmd_runs_and_close_removes_every_machine(backend, key):
     docker("run", "--rm", "-v", f"{stale}:/v", IMAGE, "touch", "/v/left-by-a-killed-run")
     user_data = "#cloud-config\nruncmd:\n  - echo cloud-config-ran > /root/runcmd-marker\n  - [touch, /root/second]\n"
     addresses = backend.provision(BASE_ID + 2, "worker_2", "ubuntu-24-04-x64", [key.with_suffix(".pub").read_text()], user_data)
-    result = ssh(key, addresses["public_ipv4"], "cat /root/runcmd-marker; ls /root/second; hostname; cloud-init status; "
-                                                 "ls /var/lib/docker/left-by-a-killed-run")
+    command = "cat /root/runcmd-marker; ls /root/second; hostname; cloud-init status; ls /var/lib/docker/left-by-a-killed-run"
+    result = ssh(key, addresses["public_ipv4"], command)
     assert result.stdout.split() == ["cloud-config-ran", "/root/second", "worker-2", "status:", "done"], result.stdout + result.stderr
     assert "No such file" in result.stderr, result.stderr
 
