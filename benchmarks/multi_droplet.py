@@ -404,9 +404,8 @@ def render(report):
             ", ".join("%g" % v for v in one["ssh_logins_per_droplet"].values()),
             ", ".join("%g" % v for v in four["ssh_logins_per_droplet"].values())),
         "", "Verdict: 4/1 = %.2fx, target <= %.1fx: **%s**." % (ratio, TARGET, "met" if met else "not met"), "",
-        "Each pair on its own (a four-droplet run over the one-droplet run just before it): %s. The spread is this "
-        "machine's noise (its 2 cores are shared); the verdict takes the medians." % ", ".join(
-            "%.2fx" % (b["seconds"] / a["seconds"]) for a, b in zip(report["timed"][1], report["timed"][4])), "",
+        "Each pair on its own (a four-droplet run over the one-droplet run before it): %s; the verdict takes the medians."
+        % ", ".join("%.2fx" % (b["seconds"] / a["seconds"]) for a, b in zip(report["timed"][1], report["timed"][4])), "",
     ]
     if not met:
         lines += ["Measured reason: " + reason(one, four), ""]
