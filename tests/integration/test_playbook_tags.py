@@ -15,7 +15,8 @@ from tests.unit.plugins.conftest import ROOT, ansible_env
 
 TAGS = {"provision", "setup", "docker", "app", "backup"}
 LOGIN_TASKS = ['Stop unless the inventory lists a host in the "pytrackdat" group', "Try to log in as the admin user",
-               "Try to log in as the initial user", "Use the user (and port) that could log in for the rest of the run"]
+               "Log in as the initial user instead, or stop",
+               "Use the user (and port) that could log in for the rest of the run"]
 PROVISION_TASK = "Create the droplet and wait until it is active (about a minute)"
 
 

@@ -62,6 +62,37 @@ def test_drift_of_the_managed_state_is_found(managed, drift):
     assert (stamp(managed)["converged"], stamp(managed)["reason"]) == (False, "state changed")
 
 
+def _change(paths, drift, position):
+    target = paths[position]
+    if drift == "content":
+        target.write_text("changed\n")
+    elif drift == "mode":
+        target.chmod(0o700)
+    elif drift == "removed":
+        target.rmdir() if target.is_dir() else target.unlink()
+    elif drift == "created":
+        target.write_text("now here\n")
+    else:  # swapped: the same set of checksums, on other files
+        paths[0].write_text("line 3\n")
+        paths[3].write_text("line 0\n")
+
+
+@pytest.mark.parametrize("drift,position", [("content", 0), ("content", 3), ("mode", 0), ("mode", 2), ("mode", 3),
+                                            ("removed", 0), ("removed", 2), ("removed", 3), ("created", 4),
+                                            ("swapped", 0)])
+def test_drift_of_any_one_of_several_paths_in_one_files_call_is_found(tmp_path, drift, position):
+    """`files` states several paths with one stat and one sha256sum: a change to any one of them, wherever it stands in
+    the list, is still found. Here f0, f1 and f3 are files, f2 a folder, f4 missing."""
+    paths = [tmp_path / ("f%d.conf" % n) for n in range(5)]
+    for n, path in enumerate(paths[:4]):
+        path.mkdir() if n == 2 else path.write_text("line %d\n" % n)
+    managed = {"script": "files " + " ".join(str(p) for p in paths), "path": str(tmp_path / "stamps" / "role.stamp")}
+    stamp(managed, record=True)
+    assert stamp(managed)["converged"] is True
+    _change(paths, drift, position)
+    assert (stamp(managed)["converged"], stamp(managed)["reason"]) == (False, "state changed")
+
+
 def test_a_changed_input_is_found(managed):
     stamp(managed, record=True)
     assert (stamp(managed, key="k2")["converged"], stamp(managed, key="k2")["reason"]) == (False, "inputs changed")
