@@ -46,6 +46,8 @@ def server_state(server):
     ("pytrackdat_backup_keep_daily=many", "pytrackdat_backup_keep_daily"),
     # the backup role's own check (a fail task whose message is templated only when a check is false)
     ("pytrackdat_backup_keep_daily=0 pytrackdat_backup_keep_weekly=0", "the retention must keep at least one archive"),
+    # the timer's schedule: only systemd-analyze on the server can judge it (read-only)
+    ("pytrackdat_backup_on_calendar=3am", "pytrackdat_backup_on_calendar '3am' is not a systemd OnCalendar expression"),
     ("pytrackdat_app_runtime=alpine", "pytrackdat_app_runtime"),
     ("pytrackdat_app_proxy_port=web", "pytrackdat_app_proxy_port"),
     # www.: the redirect needs a name without it; a www. name the bundle was not generated for says what to set
