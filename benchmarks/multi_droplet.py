@@ -193,9 +193,10 @@ def run(playbook, inventory, label, env, containers=None, extra=()):
     cpu, busy, drop1 = controller_cpu() - cpu0, machine_busy_seconds() - busy0, droplet_cpu(containers)
     output = log_path.read_text(encoding="utf-8", errors="replace")
     # profile_tasks' running total at the first task on the servers, and at the end: the rest is the serial part
-    marks = [int(h) * 3600 + int(m) * 60 + float(sec) for h, m, sec in re.findall(r"\) +(\d+):(\d\d):([\d.]+) \*", output)]
+    found = list(re.finditer(r"\) +(\d+):(\d\d):([\d.]+) \*", output))
+    marks = [int(f[1]) * 3600 + int(f[2]) * 60 + float(f[3]) for f in found]
     first = output.find("PLAY [Find the user that can log in]")
-    on_servers = len(re.findall(r"\) +\d+:\d\d:[\d.]+ \*", output[:first])) if first >= 0 else len(marks)
+    on_servers = sum(f.start() < first for f in found) if first >= 0 else len(marks)
     result = {"label": label, "rc": rc, "seconds": round(seconds, 1), "controller_cpu_s": round(cpu, 1),
               "machine_busy_s": round(busy, 1), "load_avg": [round(x, 2) for x in os.getloadavg()],
               "droplet_cpu_s": {site: round(drop1[site] - drop0[site], 1) for site in drop1},
@@ -362,7 +363,7 @@ def run_rows(timed):
 
 def render(report):
     one, four, ratio = report["n1"], report["n4"], report["ratio"]
-    met = ratio <= TARGET
+    met, floor = ratio <= TARGET, cpu_floor(four)
     lines = [
         "# `%s` with nothing to change: 4 droplets vs 1 (issue 14)" % report["scope"], "",
         "Measured %s by `benchmarks/multi_droplet.py` in %.0f min (converging included) on the tree `%s`, on this "
@@ -399,8 +400,7 @@ def render(report):
             ", ".join("%g" % v for v in four["ssh_logins_per_droplet"].values())),
         "", "Verdict: 4/1 = %.2fx, target <= %.1fx: **%s**." % (ratio, TARGET, "met" if met else "not met"), "",
         "This machine's bound: the serial part, then the rest of the four-droplet run's own CPU on all %d cores, allows "
-        "no less than %.1f s, %.2fx the one-droplet median." % (os.cpu_count() or 1, cpu_floor(four),
-                                                                cpu_floor(four) / one["wall_s"]), "",
+        "no less than %.1f s, %.2fx the one-droplet median." % (os.cpu_count() or 1, floor, floor / one["wall_s"]), "",
         "Each pair on its own (a four-droplet run over the one-droplet run before it): %s; the verdict takes the medians."
         % ", ".join("%.2fx" % (b["seconds"] / a["seconds"]) for a, b in zip(report["timed"][1], report["timed"][4])), "",
     ]
