@@ -6,3 +6,5 @@ getent passwd | cut -d: -f1 | sort
 find /etc/ssh/sshd_config /etc/ssh/sshd_config.d /etc/sudoers /etc/sudoers.d /root/.ssh -type f -print0 | sort -z | xargs -0 -r sha256sum
 dpkg-query -W -f '${Package} ${Version}\n' | sha256sum
 command -v ufw fail2ban-client || true
+# what a value given to the state script unquoted would have run
+ls -d /tmp/ptd-injected 2>&1 || true

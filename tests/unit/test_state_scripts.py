@@ -84,11 +84,39 @@ def test_the_roles_with_a_fast_rerun_all_have_a_state_script():
 def test_the_check_finds_a_missing_file(tmp_path, monkeypatch):
     """The check itself can fail: a script without the sudoers file is caught."""
     script = (REPO / "roles" / "server_setup" / "templates" / "state.sh.j2").read_text()
-    assert "/etc/sudoers.d/90-server-setup-{{ server_setup_user }}" in script
+    assert "/etc/sudoers.d/90-server-setup-{{ server_setup_user | quote }}" in script
     targets = [t for _file, _task, t in written_paths("server_setup")]
     assert "/etc/sudoers.d/90-server-setup-{{ server_setup_user }}" in targets
-    stripped = norm(script.replace("/etc/sudoers.d/90-server-setup-{{ server_setup_user }}", ""))
+    stripped = norm(script.replace("/etc/sudoers.d/90-server-setup-{{ server_setup_user | quote }}", ""))
     assert norm("/etc/sudoers.d/90-server-setup-{{ server_setup_user }}") not in stripped
+
+
+# A value the shell may see: quoted whole, or each item quoted, or a choice between literals; ansible_managed only in
+# a comment line.
+SAFE_VALUE = re.compile(r"\|\s*quote\s*$|\|\s*map\('quote'\)\s*\|\s*join\(' '\)\s*$|^'[^']*' if [^']* else '[^']*'$")
+
+
+def unquoted_values(text):
+    for number, line in enumerate(text.splitlines(), 1):
+        for expr in re.findall(r"{{(.*?)}}", line):
+            expr = expr.strip()
+            if not (SAFE_VALUE.search(expr) or (expr == "ansible_managed" and line.lstrip().startswith("#"))):
+                yield "line %d: {{ %s }}" % (number, expr)
+
+
+@pytest.mark.parametrize("script", sorted(REPO.glob("roles/*/templates/state*.sh.j2")), ids=lambda p: p.parent.parent.name + "/" + p.name)
+def test_every_value_a_state_script_gives_the_shell_is_quoted(script):
+    """A rerun runs these scripts (as root) before the role's own input checks, which then run only when something
+    changed: a value such as a user name with a space or a `;` must reach the shell as one word, never as code."""
+    unquoted = list(unquoted_values(script.read_text()))
+    assert not unquoted, "%s: quote these values (| quote):\n%s" % (script.relative_to(REPO), "\n".join(unquoted))
+
+
+def test_the_quoting_check_finds_an_unquoted_value():
+    assert list(unquoted_values("files /etc/sudoers.d/90-{{ server_setup_user }}\n# {{ ansible_managed }}")) == [
+        "line 1: {{ server_setup_user }}"]
+    assert list(unquoted_values("echo {{ ansible_managed }}")) == ["line 1: {{ ansible_managed }}"]
+    assert not list(unquoted_values("x={{ a | quote }} {{ b | map('quote') | join(' ') }} {{ 'y' if c else '' }}"))
 
 
 def test_no_role_task_runs_once_for_all_hosts():
