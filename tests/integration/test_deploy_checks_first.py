@@ -78,6 +78,9 @@ def test_a_design_pytrackdat_refuses_stops_site_yml_before_the_server_changes(se
                            "pytrackdat_app_control_workdir=" + os.path.expanduser("~/.cache/pytrackdat-deploy-tests"))
     assert rc != 0, out[-3000:]
     assert "Unknown data type specified for field 'site_name': 'wobbly'" in out, out[-3000:]
-    assert "Generate the site from the design CSV before the server is changed" in out
+    # It stopped in setup.yml's play, on the generator's answer, before any task of server_setup.
+    setup_play = out[out.index("PLAY [Set up the server"):]
+    assert "TASK [pytrackdat.deploy.pytrackdat_app : Stop when PyTrackDat could not generate the site" in setup_play
+    assert "pytrackdat.deploy.server_setup : " not in setup_play.split("Stop when PyTrackDat could not generate")[0]
     assert "Traceback" not in out and "Unit-admin-pw-42" not in out
     assert server_state(server) == before
