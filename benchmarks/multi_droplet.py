@@ -9,8 +9,8 @@ bench1, provision.yml for the other three (it makes one site per run), then site
 why) when four do not fit (memory, or the projected first run over BENCH_MULTI_CONVERGE_BUDGET s) or site.yml fails on
 four. Then no-change runs 1, 4, 1, 4 ... (BENCH_MULTI_PAIRS pairs, default 5), each ending with changed=0 on every host,
 into benchmarks/results/multi-droplet.md and .json (figures and report: multi_report.py). A pair during which another job
-took more than a quarter of a run's own CPU is set aside, listed, and measured again (BENCH_MULTI_REMEASURE times at most). All it made is removed at the end, also on failure or Ctrl-C; the
-logs stay in build/bench-multi/logs/.
+took more than a quarter of a run's own CPU is set aside, listed, and measured again (BENCH_MULTI_REMEASURE times at
+most). All it made is removed at the end, also on failure or Ctrl-C; the logs stay in build/bench-multi/logs/.
 """
 
 from __future__ import annotations
