@@ -35,7 +35,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.multi_report import OTHERS_SHARE, SITES, TARGET, others_cpu, render, summary  # noqa: E402  pylint: disable=wrong-import-position
+from benchmarks.multi_report import SITES, TARGET, disturbed, render, summary  # noqa: E402  pylint: disable=wrong-import-position
 from tests.e2e import harness  # noqa: E402  pylint: disable=wrong-import-position
 
 STATE = REPO / "build" / "bench-multi"
@@ -43,7 +43,7 @@ RESULTS = REPO / "benchmarks" / "results"
 DOMAIN_SUFFIX = "ptd-bench." + harness.DNS_ZONE
 REPORT = "multi-droplet"
 PAIRS = int(os.environ.get("BENCH_MULTI_PAIRS", "5"))
-# A pair in which another job took more than OTHERS_SHARE of a run's own CPU is measured again, at most this often.
+# How often a pair another job disturbed (multi_report.disturbed) is measured again, at most.
 REMEASURE = int(os.environ.get("BENCH_MULTI_REMEASURE", "3"))
 RUN_TIMEOUT = int(os.environ.get("BENCH_MULTI_RUN_TIMEOUT", "1800"))  # seconds, any single playbook run
 CONVERGE_BUDGET = int(os.environ.get("BENCH_MULTI_CONVERGE_BUDGET", "2400"))  # seconds for the first run on 3 more
@@ -290,7 +290,7 @@ def converge(emulator, inventories, env):
 
 def timed_runs(scope, inventories, env, containers):
     """Alternating no-change runs 1, 4, 1, 4 ...; each must succeed with changed=0 on every host. A pair during which
-    other jobs took more than OTHERS_SHARE of a run's own CPU is set aside (listed in the report) and measured again."""
+    another job disturbed (multi_report.disturbed) is set aside (listed in the report) and measured again."""
     timed, set_aside, attempt = {1: [], 4: [], "set_aside": []}, 0, 0
     while len(timed[1]) < PAIRS:
         attempt += 1
@@ -300,7 +300,7 @@ def timed_runs(scope, inventories, env, containers):
             pair[count] = run(scope, inventories[count], "timed-n%d-%d" % (count, attempt), env,
                               {s: containers[s] for s in sites})
             require_ok(pair[count], [droplet_of(s) for s in sites], unchanged=True)
-        if set_aside < REMEASURE and any(others_cpu(r)[0] > OTHERS_SHARE * others_cpu(r)[1] for r in pair.values()):
+        if set_aside < REMEASURE and any(disturbed(r) for r in pair.values()):
             set_aside += 1
             timed["set_aside"] += [pair[1], pair[4]]
             continue

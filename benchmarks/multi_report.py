@@ -15,11 +15,22 @@ TARGET = 1.5
 OTHERS_SHARE = 0.25
 
 
+def own_cpu(result):
+    """This run's own CPU seconds: the controller's and its droplets' containers'."""
+    return result["controller_cpu_s"] + sum(result["droplet_cpu_s"].values())
+
+
 def others_cpu(result):
-    """CPU seconds the machine spent beyond this run's own (controller and its droplets): the emulator, dockerd, and
-    any other job on the same cores."""
-    own = result["controller_cpu_s"] + sum(result["droplet_cpu_s"].values())
+    """CPU seconds the machine spent beyond this run's own: the emulator, dockerd, and any other job on the same
+    cores; and the run's own."""
+    own = own_cpu(result)
     return result["machine_busy_s"] - own, own
+
+
+def disturbed(result):
+    """Whether another job took more than OTHERS_SHARE of the run's own CPU."""
+    others, own = others_cpu(result)
+    return others > OTHERS_SHARE * own
 
 
 def summary(results, count):
@@ -32,7 +43,7 @@ def summary(results, count):
         "machine_busy_s": med(r["machine_busy_s"] for r in results),
         "droplet_cpu_s_per_droplet": med(sum(r["droplet_cpu_s"].values()) / count for r in results),
         "busy_cores": med(r["machine_busy_s"] / r["seconds"] for r in results),
-        "own_cpu_s": med(r["controller_cpu_s"] + sum(r["droplet_cpu_s"].values()) for r in results),
+        "own_cpu_s": med(own_cpu(r) for r in results),
         "serial_s": med(r["serial_s"] for r in results),
         "ssh_logins_per_droplet": {s: med(r["ssh_logins"].get(s, 0) for r in results) for s in sites},
         "load_1min": [r["load_avg"][0] for r in results],
