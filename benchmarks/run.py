@@ -31,10 +31,10 @@ def main():
     steps = [("plugins", [sys.executable, str(REPO / "benchmarks" / "plugins.py")]),
              ("pytrackdat bundle", [sys.executable, str(REPO / "benchmarks" / "pytrackdat_bundle.py")]),
              ("site.yml rerun (demo droplet) and issue 14's table", [sys.executable, str(REPO / "benchmarks" / "site_rerun.py")])]
-    if os.environ.get("BENCH_MULTI") == "1":  # 35-40 min: its own emulator, four droplets converged, then timed
+    if os.environ.get("BENCH_MULTI") == "1":  # about 10 min: its own emulator, four droplets converged, then timed
         steps.insert(2, ("site.yml rerun, 4 droplets vs 1", [sys.executable, str(REPO / "benchmarks" / "multi_droplet.py")]))
     else:
-        print("4 droplets vs 1: not run (35-40 min; BENCH_MULTI=1 runs it); the table uses results/multi-droplet.json")
+        print("4 droplets vs 1: not run (about 10 min; BENCH_MULTI=1 runs it); the table uses results/multi-droplet.json")
     measurements = REPO / "tests" / "e2e" / "artifacts" / "measurements.json"
     if measurements.exists():
         steps.append(("e2e report", [sys.executable, str(REPO / "benchmarks" / "e2e" / "report.py"), str(measurements)]))
