@@ -74,7 +74,6 @@ attributes_set:
   sample: []
 """
 
-import hashlib
 import os
 import tempfile
 
@@ -96,7 +95,7 @@ def same_content(path, data):
     if os.path.getsize(path) != len(data):
         return False
     with open(path, "rb") as handle:
-        return hashlib.sha256(handle.read()).digest() == hashlib.sha256(data).digest()
+        return handle.read() == data
 
 
 def write_atomically(module, dest, name, data):
