@@ -50,6 +50,11 @@ def summary(results, count):
     }
 
 
+def pair_ratios(ones, fours):
+    """Each pair on its own: a four-droplet run's wall time over the one-droplet run before it."""
+    return [four["seconds"] / one["seconds"] for one, four in zip(ones, fours)]
+
+
 def cpu_floor(four):
     """The four-droplet run's least wall time on this machine's cores: its serial part (start-up, inventory and the
     provision play on localhost, before the first task on a server), then the rest of its own CPU on every core."""
@@ -132,7 +137,7 @@ def render(report):
         "This machine's bound: the serial part, then the rest of the four-droplet run's own CPU on all %d cores, allows "
         "no less than %.1f s, %.2fx the one-droplet median." % (os.cpu_count() or 1, floor, floor / one["wall_s"]), "",
         "Each pair on its own (a four-droplet run over the one-droplet run before it): %s; the verdict takes the medians."
-        % ", ".join("%.2fx" % (b["seconds"] / a["seconds"]) for a, b in zip(report["timed"][1], report["timed"][4])), "",
+        % ", ".join("%.2fx" % r for r in pair_ratios(report["timed"][1], report["timed"][4])), "",
         "Pairs set aside and measured again (another job took more than %d%% of a run's own CPU): %d of at most %d%s." % (
             OTHERS_SHARE * 100, len(report["timed"].get("set_aside", [])) // 2, report["remeasure"],
             "" if not report["timed"].get("set_aside") else " (%s)" % ", ".join(

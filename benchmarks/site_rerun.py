@@ -26,7 +26,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.multi_report import cpu_floor  # noqa: E402  pylint: disable=wrong-import-position
+from benchmarks.e2e.report import unavoidable  # noqa: E402  pylint: disable=wrong-import-position
+from benchmarks.multi_report import cpu_floor, pair_ratios  # noqa: E402  pylint: disable=wrong-import-position
 from tests.e2e import harness  # noqa: E402  pylint: disable=wrong-import-position
 
 RESULTS = REPO / "benchmarks" / "results" / "site.md"
@@ -46,10 +47,11 @@ INVENTORY_REASON = (
 
 def first_run_reason(data):
     """Why the first run cannot reach 1.3x its apt installs and image, from the last make e2e's figures."""
-    parts, first = data.get("first_run_unavoidable") or {}, data.get("first_run_seconds")
-    if not (first and parts.get("apt") and parts.get("image")):
+    measured = unavoidable(data)
+    if not measured or not measured[1]:
         return []
-    base = parts["apt"] + parts["image"]
+    first, base, ratio = measured
+    parts = data["first_run_unavoidable"]
     floor = base + parts.get("droplet", 0) + parts.get("generate", 0)
     return ["- *First run against its apt installs and image (target <= 1.3x).* make e2e of %s: %.1f s against %.1f s "
             "of apt installs and %.1f s of image (%.2fx). Beside those, the first run holds DigitalOcean's droplet boot "
@@ -59,19 +61,17 @@ def first_run_reason(data):
             "as overhead. The last cut: the backup tools in one module run (first-run-ab.md). Next: fewer and larger "
             "first-run tasks in server_setup and docker, and the runtime image built on the control node while the "
             "server installs its packages."
-            % (data.get("date", "?"), first, parts["apt"], parts["image"], first / base, parts.get("droplet", 0),
+            % (data.get("date", "?"), first, parts.get("apt", 0), parts.get("image", 0), ratio, parts.get("droplet", 0),
                parts.get("generate", 0), floor, floor / base)]
 
 
-def multi_droplet_reason():
-    """What bounds the 4-vs-1 ratio on this machine, from the figures multi_droplet.py wrote."""
-    path = RESULTS.with_name("multi-droplet.json")
-    if not path.exists():
+def multi_droplet_reason(multi):
+    """What bounds the 4-vs-1 ratio on this machine, from the figures multi_droplet.py wrote (None: not measured)."""
+    if multi is None:
         return []
-    multi = json.loads(path.read_text())
     one, four, ratio, target = multi["n1"], multi["n4"], multi["ratio"], multi["target"]
     floor = cpu_floor(four)
-    pairs = ", ".join("%.2fx" % (b["seconds"] / a["seconds"]) for a, b in zip(multi["timed"]["1"], multi["timed"]["4"]))
+    pairs = ", ".join("%.2fx" % r for r in pair_ratios(multi["timed"]["1"], multi["timed"]["4"]))
     return ["- *Four droplets against one (target <= %.1fx): %s; this machine's bound is %.2fx.* multi-droplet.md (tree "
             "%s, %s, %d pairs): %.1f s against %.1f s, %.2fx (pairs %s). Each further droplet costs the controller %.1f "
             "CPU-s; the serial part both sizes share (start-up, inventory, the provision play on localhost) is %.1f s of "
@@ -85,9 +85,9 @@ def multi_droplet_reason():
                os.cpu_count() or 1, floor, 100 * (multi["n4_median_s"] / floor - 1))]
 
 
-def reasons(data):
+def reasons(data, multi):
     return "\n".join(["**Where a target is not met, the measured reason and the next step.**", ""]
-                     + first_run_reason(data) + multi_droplet_reason() + [INVENTORY_REASON])
+                     + first_run_reason(data) + multi_droplet_reason(multi) + [INVENTORY_REASON])
 
 
 def droplet_container(emulator):
@@ -172,15 +172,12 @@ def inventory_rows():
             "<= 0.5x / <= 0.3x; cached run 0 requests | %s |" % (measured, cached, "met" if met else "**not met**")]
 
 
-def e2e_rows():
+def e2e_rows(data):
     """Issue 14's update and first-run rows, from the last make e2e (it needs a fresh droplet and a poller)."""
     if not MEASUREMENTS.exists():
         return ["| same-design bundle update (`deploy.yml`) | not measured (run make e2e) | <= 30 s, <= 0.15x the first "
                 "run, failed requests <= 2 s | - |",
                 "| first `site.yml` run per phase vs apt downloads + image build | not measured (run make e2e) | <= 1.3x | - |"]
-    data = json.loads(MEASUREMENTS.read_text())
-    sys.path.insert(0, str(REPO / "benchmarks" / "e2e"))
-    import report  # pylint: disable=import-outside-toplevel
     first, update, down = data.get("first_run_seconds"), data.get("redeploy_seconds"), data.get("redeploy_downtime_seconds")
     rows = []
     if first and update is not None:
@@ -188,7 +185,7 @@ def e2e_rows():
         rows.append("| same-design bundle update (`deploy.yml`, regenerated; make e2e of %s) | %.1f s, %.3fx the first run "
                     "(%.1f s); %s s of failed requests | <= 30 s, <= 0.15x the first run, failed requests <= 2 s | %s |"
                     % (data.get("date", "?"), update, update / first, first, down, "met" if met else "**not met**"))
-    measured = report.unavoidable(data)
+    measured = unavoidable(data)
     if measured:
         total, base, ratio = measured
         rows.append("| first `site.yml` run vs apt installs + runtime image (make e2e of %s; phases in e2e.md) | %.1f s / "
@@ -197,13 +194,11 @@ def e2e_rows():
     return rows or ["| update, first run | not in the last make e2e's measurements | - | - |"]
 
 
-def multi_droplet_rows():
+def multi_droplet_rows(multi):
     """Issue 14's 4-vs-1 row from the figures multi_droplet.py wrote (make bench runs it before this script)."""
-    path = RESULTS.with_name("multi-droplet.json")
-    if not path.exists():
+    if multi is None:
         return ["| `site.yml` rerun on 4 droplets vs 1 | not measured (benchmarks/multi_droplet.py did not run) | "
                 "<= 1.5x | - |"]
-    multi = json.loads(path.read_text())
     return ["| `%s` rerun on 4 droplets vs 1 | %.1f s vs %.1f s: %.2fx (this machine's bound %.2fx; controller CPU "
             "%.2fx; load %s); see multi-droplet.md | <= %.1fx | %s |"
             % (multi["scope"], multi["n4_median_s"], multi["n1_median_s"], multi["ratio"],
@@ -243,12 +238,14 @@ def rerun_rows(saved, data):
 
 
 def render(saved, data):
+    path = RESULTS.with_name("multi-droplet.json")
+    multi = json.loads(path.read_text()) if path.exists() else None
     lines = [
         "# Issue 14's measures (make bench)", "",
         "Written %s. Each row names the run it comes from; a ratio is taken within one run. Absolute times on this "
         "machine follow its load (2 cores shared by every job)." % time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "", "| measure | measured | target | verdict |", "| --- | --- | --- | --- |",
-    ] + rerun_rows(saved, data) + inventory_rows() + e2e_rows() + multi_droplet_rows() + ["", reasons(data)]
+    ] + rerun_rows(saved, data) + inventory_rows() + e2e_rows(data) + multi_droplet_rows(multi) + ["", reasons(data, multi)]
     if saved:
         last = saved["runs"][-1]
         lines += ["", "Per role (the demo's last rerun): tasks run / skipped, seconds; load average after it: %s"
