@@ -46,6 +46,7 @@ def summary(results, count):
         "own_cpu_s": med(own_cpu(r) for r in results),
         "serial_s": med(r["serial_s"] for r in results),
         "ssh_logins_per_droplet": {s: med(r["ssh_logins"].get(s, 0) for r in results) for s in sites},
+        "ssh_connections_per_droplet": {s: med(r.get("ssh_connections", {}).get(s, 0) for r in results) for s in sites},
         "load_1min": [r["load_avg"][0] for r in results],
     }
 
@@ -87,13 +88,15 @@ def reason(one, four):
 
 def run_rows(timed):
     rows = ["| run | droplets | wall s | controller CPU s | droplets' CPU s | machine busy CPU s | changed | "
-            "SSH logins per droplet | load 1/5/15 after |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
+            "SSH logins / connections per droplet | load 1/5/15 after |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
     aside = timed.get("set_aside", [])
     for r in sorted(timed[1] + timed[4] + aside, key=lambda r: (int(r["label"].rsplit("-", 1)[1]), r["label"])):
         rows.append("| %s%s | %d | %.1f | %.1f | %.1f | %.1f | %d | %s | %s |" % (
             r["label"], " (set aside)" if r in aside else "", len(r["droplet_cpu_s"]), r["seconds"], r["controller_cpu_s"],
             sum(r["droplet_cpu_s"].values()), r["machine_busy_s"], sum(h.get("changed", 0) for h in r["recap"].values()),
-            ", ".join(str(v) for v in r["ssh_logins"].values()), " / ".join("%.2f" % x for x in r["load_avg"])))
+            ", ".join("%d / %d" % (v, r.get("ssh_connections", {}).get(s, 0)) for s, v in r["ssh_logins"].items()),
+            " / ".join("%.2f" % x for x in r["load_avg"])))
     return rows
 
 
@@ -114,7 +117,8 @@ def render(report):
         "each): `ansible-playbook -i build/bench-multi/inv-<N>/droplets.yml playbooks/%s`, inv-1 selecting bench1 by its site "
         "tag, inv-4 all four. Every timed run ended with changed=0 on every host. CPU: the controller's from getrusage of "
         "ansible-playbook and its children, each droplet's from the cgroups of its container and of the containers its own "
-        "Docker runs, the machine's from /proc/stat. SSH logins: sshd's \"Accepted publickey\" lines in each droplet's journal."
+        "Docker runs, the machine's from /proc/stat. SSH logins: sshd's \"Accepted publickey\" lines in each droplet's journal; "
+        "connections: the new TCP connections to SSH its ufw counted (a login or a probe; ufw's LIMIT refuses a 6th in 30 s)."
         % ("domains bench<N>." + report["domain_suffix"], report["pairs"], report["scope"]), "",
         "Scope: **%s**. %s" % (report["scope"], report["why"]), "",
         "| medians | 1 droplet | 4 droplets | 4/1 |", "| --- | ---: | ---: | ---: |",
@@ -130,9 +134,9 @@ def render(report):
             one["own_cpu_s"], four["own_cpu_s"], four["own_cpu_s"] / one["own_cpu_s"]),
         "| cores busy on average (all processes) | %.2f | %.2f | |" % (one["busy_cores"], four["busy_cores"]),
         "| serial part: start-up, inventory, provision play, s | %.1f | %.1f | |" % (one["serial_s"], four["serial_s"]),
-        "| SSH logins per droplet | %s | %s | |" % (
-            ", ".join("%g" % v for v in one["ssh_logins_per_droplet"].values()),
-            ", ".join("%g" % v for v in four["ssh_logins_per_droplet"].values())),
+        "| SSH logins / new connections per droplet | %s | %s | |" % tuple(
+            ", ".join("%g / %g" % (v, size.get("ssh_connections_per_droplet", {}).get(s, 0))
+                      for s, v in size["ssh_logins_per_droplet"].items()) for size in (one, four)),
         "", "Verdict: 4/1 = %.2fx, target <= %.1fx: **%s**." % (ratio, TARGET, "met" if met else "not met"), "",
         "This machine's bound: the serial part, then the rest of the four-droplet run's own CPU on all %d cores, allows "
         "no less than %.1f s, %.2fx the one-droplet median." % (os.cpu_count() or 1, floor, floor / one["wall_s"]), "",

@@ -368,6 +368,19 @@ def close_shared_ssh(state_dir: Path):
                        check=False, timeout=30, stdin=subprocess.DEVNULL)
 
 
+def ufw_ssh_connections(container) -> int:
+    """New TCP connections to SSH that the droplet's ufw LIMIT rule has counted (its `recent --set` rule's packets),
+    read in the droplet's container (a read over SSH would be one). ufw counts every connection, a login or a probe
+    that only reads the banner, and refuses a 6th within 30 s from one address."""
+    rules = subprocess.run(["docker", "exec", container, "iptables-save", "-c", "-t", "filter"], capture_output=True,
+                           text=True, check=True, timeout=60).stdout
+    counted = [int(line[1:].split(":", 1)[0]) for line in rules.splitlines()
+               if line.startswith("[") and "ufw-user-input" in line and "-m recent --set" in line]
+    if not counted:
+        raise RuntimeError("no ufw LIMIT rule on SSH in %s:\n%s" % (container, rules))
+    return sum(counted)
+
+
 def droplet_address(emulator: EmulatorProcess, name=DROPLET_NAME):
     droplets = [d for d in emulator.api("GET", "droplets?per_page=200")["droplets"] if d["name"] == name]
     if len(droplets) != 1:
