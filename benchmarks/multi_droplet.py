@@ -7,10 +7,11 @@
 Its own emulator and state (build/bench-multi/); four sites bench1..bench4 in one inventory, converged with site.yml on
 bench1, provision.yml for the other three (it makes one site per run), then site.yml on all four; setup.yml instead (and
 why) when four do not fit (memory, or the projected first run over BENCH_MULTI_CONVERGE_BUDGET s) or site.yml fails on
-four. Then no-change runs 1, 4, 1, 4 ... (BENCH_MULTI_PAIRS pairs, default 5), each ending with changed=0 on every host,
-into benchmarks/results/multi-droplet.md and .json (figures and report: multi_report.py). A pair during which another job
-took more than a quarter of a run's own CPU is set aside, listed, and measured again (BENCH_MULTI_REMEASURE times at
-most). All it made is removed at the end, also on failure or Ctrl-C; the logs stay in build/bench-multi/logs/.
+four. Once the droplets are idle (IDLE_CPU), no-change runs 1, 4, 1, 4 ... (BENCH_MULTI_PAIRS pairs, default 5), each
+ending with changed=0 on every host, into benchmarks/results/multi-droplet.md and .json (figures and report:
+multi_report.py). A pair during which another job took more than a quarter of a run's own CPU is set aside, listed, and
+measured again (BENCH_MULTI_REMEASURE times at most). All it made is removed at the end, also on failure or Ctrl-C; the
+logs stay in build/bench-multi/logs/.
 """
 
 from __future__ import annotations
@@ -49,6 +50,10 @@ RUN_TIMEOUT = int(os.environ.get("BENCH_MULTI_RUN_TIMEOUT", "1800"))  # seconds,
 CONVERGE_BUDGET = int(os.environ.get("BENCH_MULTI_CONVERGE_BUDGET", "2400"))  # seconds for the first run on 3 more
 FORCED_SCOPE = os.environ.get("BENCH_MULTI_SCOPE", "")  # "site.yml" or "setup.yml" skips the fit check
 MEMORY_MARGIN_MB = 2048  # left free for the controller and the other jobs on this machine
+# Before the first timed pair: the droplets' containers settle after converging (on this machine they share the
+# controller's cores; real droplets are other machines). Idle: together under IDLE_CPU CPU-s per s over IDLE_WINDOW s
+# (converged and idle, the four measured 0.01); waited for IDLE_WAIT s at most, and the report says how long.
+IDLE_CPU, IDLE_WINDOW, IDLE_WAIT = 0.1, 3, 180
 TICKS = os.sysconf("SC_CLK_TCK")
 RUNNING = []  # the ansible-playbook process in flight, ended on Ctrl-C or SIGTERM
 
@@ -162,6 +167,17 @@ def droplet_containers(emulator):
 
 def droplet_cpu(containers):
     return {site: sum(cpu_seconds(i) for i in ids) for site, (_name, ids) in containers.items()}
+
+
+def wait_until_idle(containers):
+    """Wait (IDLE_WAIT s at most) until the droplets' containers are idle; returns (seconds waited, last CPU rate)."""
+    start, rate = time.monotonic(), None
+    while rate is None or (rate >= IDLE_CPU and time.monotonic() - start < IDLE_WAIT):
+        before = sum(droplet_cpu(containers).values())
+        time.sleep(IDLE_WINDOW)  # the rate needs a window: a sample, not a fixed pause
+        rate = (sum(droplet_cpu(containers).values()) - before) / IDLE_WINDOW
+    harness.log("droplets idle after %.0f s (%.3f CPU-s per s)" % (time.monotonic() - start, rate))
+    return {"waited_s": round(time.monotonic() - start, 1), "cpu_per_s": round(rate, 3), "idle": rate < IDLE_CPU}
 
 
 def ssh_logins(container, since):
@@ -312,7 +328,7 @@ def timed_runs(scope, inventories, env, containers):
 
 
 # ----------------------------------------------------------------------------------------------- report
-def write_report(scope, why, timed, started):
+def write_report(scope, why, timed, started, settled):
     one, four = summary(timed[1], 1), summary(timed[4], 4)
     config = configparser.ConfigParser()
     config.read(REPO / "ansible.cfg")
@@ -326,7 +342,7 @@ def write_report(scope, why, timed, started):
         "memory_total_mb": os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // (1 << 20),
         "tree": subprocess.run(["git", "describe", "--always", "--dirty"], cwd=REPO, capture_output=True, text=True,
                                check=False, timeout=60).stdout.strip(),
-        "n1": one, "n4": four, "timed": timed,
+        "n1": one, "n4": four, "timed": timed, "settled": settled,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / (REPORT + ".md")).write_text(render(report))
@@ -382,8 +398,10 @@ def main():
         inventories = write_inventories(emulator)
         env = harness.playbook_env(emulator, STATE)
         scope, why, _converge = converge(emulator, inventories, env)
-        timed = timed_runs(scope, inventories, env, droplet_containers(emulator))
-        write_report(scope, why, timed, started)
+        containers = droplet_containers(emulator)
+        settled = wait_until_idle(containers)
+        timed = timed_runs(scope, inventories, env, containers)
+        write_report(scope, why, timed, started, settled)
         rc = 0  # measured; the report says whether the target is met
     except BenchError as exc:
         print("multi-droplet benchmark failed: %s" % exc, file=sys.stderr)

@@ -121,6 +121,10 @@ def render(report):
         "connections: the new TCP connections to SSH its ufw counted (a login or a probe; ufw's LIMIT refuses a 6th in 30 s)."
         % ("domains bench<N>." + report["domain_suffix"], report["pairs"], report["scope"]), "",
         "Scope: **%s**. %s" % (report["scope"], report["why"]), "",
+        "Before the first timed pair the droplets' containers settled: %s." % (
+            "idle after %(waited_s).0f s (%(cpu_per_s).3f CPU-s per s together)" % report["settled"]
+            if report.get("settled", {}).get("idle") else "not idle after %(waited_s).0f s (%(cpu_per_s).3f CPU-s per s)"
+            % report["settled"] if report.get("settled") else "not waited for (older runs)"), "",
         "| medians | 1 droplet | 4 droplets | 4/1 |", "| --- | ---: | ---: | ---: |",
         "| wall s | %.1f | %.1f | **%.2fx** |" % (one["wall_s"], four["wall_s"], ratio),
         "| controller CPU s | %.1f | %.1f | %.2fx |" % (one["controller_cpu_s"], four["controller_cpu_s"],
