@@ -187,6 +187,14 @@ def ssh_logins(container, since):
     return sum(1 for line in journal.splitlines() if "Accepted publickey" in line)
 
 
+def ufw_connections(container):
+    """harness.ufw_ssh_connections, or None on a droplet not set up yet (no ufw: a converging run's new droplets)."""
+    try:
+        return harness.ufw_ssh_connections(container)
+    except (subprocess.CalledProcessError, RuntimeError):
+        return None
+
+
 # ----------------------------------------------------------------------------------------------- running
 def run(playbook, inventory, label, env, containers=None, extra=()):
     """ansible-playbook with a timeout, output to logs/<label>.log; wall, CPU and load figures beside the recap."""
@@ -194,7 +202,7 @@ def run(playbook, inventory, label, env, containers=None, extra=()):
     log_path, containers = STATE / "logs" / (label + ".log"), containers or {}
     log_path.parent.mkdir(parents=True, exist_ok=True)
     since, cpu0, busy0, drop0 = time.time() - 1, controller_cpu(), machine_busy_seconds(), droplet_cpu(containers)
-    ufw0 = {site: harness.ufw_ssh_connections(name) for site, (name, _ids) in containers.items()}
+    ufw0 = {site: ufw_connections(name) for site, (name, _ids) in containers.items()}
     start = time.monotonic()
     with open(log_path, "w", encoding="utf-8") as log:
         proc = subprocess.Popen(args, cwd=REPO, env=env, stdin=subprocess.DEVNULL,  # pylint: disable=consider-using-with
@@ -221,7 +229,8 @@ def run(playbook, inventory, label, env, containers=None, extra=()):
               "recap": harness.PlaybookRun(rc, output, seconds, log_path).recap, "log": str(log_path),
               "serial_s": round(seconds - (marks[-1] - marks[on_servers]) if on_servers < len(marks) else seconds, 1)}
     result["ssh_logins"] = {site: ssh_logins(name, since) for site, (name, _cg) in containers.items()}
-    result["ssh_connections"] = {site: harness.ufw_ssh_connections(name) - ufw0[site] for site, (name, _ids) in containers.items()}
+    result["ssh_connections"] = {site: None if ufw0[site] is None else ufw_connections(name) - ufw0[site]
+                                 for site, (name, _ids) in containers.items()}
     harness.log("%s: rc %s, %.1f s, controller CPU %.1f s, load %s" % (label, rc, seconds, cpu, result["load_avg"]))
     return result
 
