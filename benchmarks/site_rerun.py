@@ -7,8 +7,9 @@ in benchmarks/results/site-rerun.json and writes benchmarks/results/site.md: iss
 measured, the verdict), the measured reasons, and per role the tasks run and skipped and their seconds. The rerun's
 ratio is taken against the first run of the same make e2e (both measured in one run); the demo's reruns give the SSH
 logins (sshd's journal on the droplet) over back-to-back runs, the most in any 30 s, and the new connections to SSH that
-ufw counted (a login or a probe: its LIMIT on the SSH port refuses a 6th in 30 s). The other rows come from plugins.json (plugins.py), multi-droplet.json (multi_droplet.py) and make
-e2e's measurements.json. Without a demo droplet the table is written from the last site-rerun.json.
+ufw counted (a login or a probe: its LIMIT on the SSH port refuses a 6th in 30 s). The other rows come from
+plugins.json (plugins.py), multi-droplet.json (multi_droplet.py) and make e2e's measurements.json. Without a demo
+droplet the table is written from the last site-rerun.json.
 """
 
 from __future__ import annotations
