@@ -170,7 +170,8 @@ def droplet_cpu(containers):
 
 
 def wait_until_idle(containers):
-    """Wait (IDLE_WAIT s at most) until the droplets' containers are idle; returns (seconds waited, last CPU rate)."""
+    """Wait (IDLE_WAIT s at most) until the droplets' containers are idle: the seconds waited, the last CPU rate (CPU-s per
+    s, all droplets together) and whether it was under IDLE_CPU."""
     start, rate = time.monotonic(), None
     while rate is None or (rate >= IDLE_CPU and time.monotonic() - start < IDLE_WAIT):
         before = sum(droplet_cpu(containers).values())

@@ -100,6 +100,14 @@ def run_rows(timed):
     return rows
 
 
+def settled(wait):
+    """How the droplets settled before the first timed pair (multi_droplet.wait_until_idle), in words."""
+    if not wait:
+        return "not waited for (a run of an older multi_droplet.py)"
+    return "%s after %.0f s (%.3f CPU-s per s, all droplets together)" % (
+        "idle" if wait["idle"] else "still not idle", wait["waited_s"], wait["cpu_per_s"])
+
+
 def render(report):
     one, four, ratio = report["n1"], report["n4"], report["ratio"]
     met, floor = ratio <= TARGET, cpu_floor(four)
@@ -121,10 +129,7 @@ def render(report):
         "connections: the new TCP connections to SSH its ufw counted (a login or a probe; ufw's LIMIT refuses a 6th in 30 s)."
         % ("domains bench<N>." + report["domain_suffix"], report["pairs"], report["scope"]), "",
         "Scope: **%s**. %s" % (report["scope"], report["why"]), "",
-        "Before the first timed pair the droplets' containers settled: %s." % (
-            "idle after %(waited_s).0f s (%(cpu_per_s).3f CPU-s per s together)" % report["settled"]
-            if report.get("settled", {}).get("idle") else "not idle after %(waited_s).0f s (%(cpu_per_s).3f CPU-s per s)"
-            % report["settled"] if report.get("settled") else "not waited for (older runs)"), "",
+        "Before the first timed pair the droplets' containers settled: %s." % settled(report.get("settled")), "",
         "| medians | 1 droplet | 4 droplets | 4/1 |", "| --- | ---: | ---: | ---: |",
         "| wall s | %.1f | %.1f | **%.2fx** |" % (one["wall_s"], four["wall_s"], ratio),
         "| controller CPU s | %.1f | %.1f | %.2fx |" % (one["controller_cpu_s"], four["controller_cpu_s"],
