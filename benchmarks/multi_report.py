@@ -46,7 +46,7 @@ def summary(results, count):
         "own_cpu_s": med(own_cpu(r) for r in results),
         "serial_s": med(r["serial_s"] for r in results),
         "ssh_logins_per_droplet": {s: med(r["ssh_logins"].get(s, 0) for r in results) for s in sites},
-        "ssh_connections_per_droplet": {s: med(r.get("ssh_connections", {}).get(s, 0) for r in results) for s in sites},
+        "ssh_connections_per_droplet": {s: med(r["ssh_connections"][s] for r in results) for s in sites},
         "load_1min": [r["load_avg"][0] for r in results],
     }
 
@@ -95,7 +95,7 @@ def run_rows(timed):
         rows.append("| %s%s | %d | %.1f | %.1f | %.1f | %.1f | %d | %s | %s |" % (
             r["label"], " (set aside)" if r in aside else "", len(r["droplet_cpu_s"]), r["seconds"], r["controller_cpu_s"],
             sum(r["droplet_cpu_s"].values()), r["machine_busy_s"], sum(h.get("changed", 0) for h in r["recap"].values()),
-            ", ".join("%d / %d" % (v, r.get("ssh_connections", {}).get(s, 0)) for s, v in r["ssh_logins"].items()),
+            ", ".join("%d / %d" % (v, r["ssh_connections"][s]) for s, v in r["ssh_logins"].items()),
             " / ".join("%.2f" % x for x in r["load_avg"])))
     return rows
 
@@ -144,7 +144,7 @@ def render(report):
         "| cores busy on average (all processes) | %.2f | %.2f | |" % (one["busy_cores"], four["busy_cores"]),
         "| serial part: start-up, inventory, provision play, s | %.1f | %.1f | |" % (one["serial_s"], four["serial_s"]),
         "| SSH logins / new connections per droplet | %s | %s | |" % tuple(
-            ", ".join("%g / %g" % (v, size.get("ssh_connections_per_droplet", {}).get(s, 0))
+            ", ".join("%g / %g" % (v, size["ssh_connections_per_droplet"][s])
                       for s, v in size["ssh_logins_per_droplet"].items()) for size in (one, four)),
         "", "Verdict: 4/1 = %.2fx, target <= %.1fx: **%s**." % (ratio, TARGET, "met" if met else "not met"), "",
         "This machine's bound: the serial part, then the rest of the four-droplet run's own CPU on all %d cores, allows "

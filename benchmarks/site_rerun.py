@@ -230,7 +230,7 @@ def rerun_rows(saved, data):
                        "met" if ok and wall <= 25 else "**not met**"))
         if saved["container"]:
             # ufw counts connections, not logins: fewer than its limit over all the runs never reach it in any 30 s
-            connections = saved.get("connections", saved["logins"])
+            connections = saved["connections"]
             rows.append("| SSH connections opened by those reruns | %d new connection(s) to SSH (ufw's count) and %d "
                         "login(s) over the %d runs, at most %d login(s) in any 30 s; %d commands over them (modules, "
                         "file transfers) | reported; never %d in 30 s | %s |"
