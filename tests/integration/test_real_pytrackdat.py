@@ -169,3 +169,32 @@ def test_a_generated_bundle_is_private_and_the_real_password_never_reaches_the_g
     _algorithm, iterations, salt, digest = hashed.split("$")
     real = base64.b64encode(pbkdf2_hmac("sha256", ADMIN["password"].encode(), salt.encode(), int(iterations))).decode()
     assert real != digest, "the generator was given the real admin password (it passes it on a command line)"
+
+
+def test_a_new_control_node_gets_the_generator_without_pip_in_its_venvs_and_the_pip_stand_in_still_reaches_pip(tmp_path):
+    """A first generation on a control node installs the generator and the site base with this Python's pip (pip
+    --python), in venvs without pip of their own (ensurepip took about 3 s of each venv's 5). PyTrackDat's scripts
+    run pip in the venvs the virtualenv stand-in makes: a `pip` call the site base does not satisfy must still reach a
+    real pip (the stand-in's fallback), not fail for want of one."""
+    venv = tmp_path / "generator-0.2.1"
+    out = tmp_path / "out.zip"
+    proc = subprocess.run([sys.executable, FILES / "generate_bundle.py", FIXTURES / "design.csv", SITE, "ptd.example.test",
+                           out, venv, "0.2.1"], input=json.dumps(ADMIN), capture_output=True, text=True, timeout=600,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    with zipfile.ZipFile(out) as archive:
+        assert archive.testzip() is None
+    for folder in (venv, venv / "site-base"):
+        python = folder / "bin" / "python"
+        assert subprocess.run([python, "-c", "import pip"], capture_output=True, check=False).returncode != 0, folder
+    assert subprocess.run([venv / "bin" / "python", "-c", "import pytrackdat"], check=False).returncode == 0
+    env = dict(os.environ, PATH=os.pathsep.join([str(venv / "shim"), os.environ["PATH"]]))
+    subprocess.run(["virtualenv", "-p", "python3", tmp_path / "site_env"], env=env, check=True, capture_output=True)
+    fallback = subprocess.run([tmp_path / "site_env" / "bin" / "pip", "--version"], capture_output=True, text=True,
+                              check=False)
+    assert fallback.returncode == 0 and fallback.stdout.startswith("pip "), fallback.stdout + fallback.stderr
+    satisfied = tmp_path / "requirements.txt"
+    satisfied.write_text("Django==2.2.1\nsetuptools\n", encoding="utf-8")
+    proc = subprocess.run([tmp_path / "site_env" / "bin" / "pip", "install", "-r", satisfied], capture_output=True,
+                          text=True, check=False)
+    assert proc.returncode == 0 and "already satisfied through the site base" in proc.stdout, proc.stdout + proc.stderr
