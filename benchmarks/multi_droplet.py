@@ -181,13 +181,6 @@ def wait_until_idle(containers):
     return {"waited_s": round(time.monotonic() - start, 1), "cpu_per_s": round(rate, 3), "idle": rate < IDLE_CPU}
 
 
-def ssh_logins(container, since):
-    """sshd's "Accepted publickey" lines in the droplet's journal since `since` (epoch seconds)."""
-    journal = subprocess.run(["docker", "exec", container, "journalctl", "--no-pager", "-q",
-                              "--since", "@%d" % since], capture_output=True, text=True, check=False, timeout=60).stdout
-    return sum(1 for line in journal.splitlines() if "Accepted publickey" in line)
-
-
 def ufw_connections(container):
     """harness.ufw_ssh_connections, or None on a droplet not set up yet (no ufw: a converging run's new droplets)."""
     try:
@@ -229,7 +222,7 @@ def run(playbook, inventory, label, env, containers=None, extra=()):
               "droplet_cpu_s": {site: round(drop1[site] - drop0[site], 1) for site in drop1},
               "recap": harness.PlaybookRun(rc, output, seconds, log_path).recap, "log": str(log_path),
               "serial_s": round(seconds - (marks[-1] - marks[on_servers]) if on_servers < len(marks) else seconds, 1)}
-    result["ssh_logins"] = {site: ssh_logins(name, since) for site, (name, _cg) in containers.items()}
+    result["ssh_logins"] = {site: len(harness.ssh_logins(name, since)[0]) for site, (name, _cg) in containers.items()}
     result["ssh_connections"] = {site: None if ufw0[site] is None else ufw_connections(name) - ufw0[site]
                                  for site, (name, _ids) in containers.items()}
     harness.log("%s: rc %s, %.1f s, controller CPU %.1f s, load %s" % (label, rc, seconds, cpu, result["load_avg"]))

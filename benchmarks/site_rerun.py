@@ -100,16 +100,6 @@ def droplet_container(emulator):
     return name if name in names else None
 
 
-def ssh_logins(container, since):
-    """Times of the SSH logins sshd accepted since `since` (epoch seconds), and the commands run over them."""
-    journal = subprocess.run(["docker", "exec", container, "journalctl", "-o", "short-unix", "--no-pager",
-                              "--since", "@%d" % since], capture_output=True, text=True, check=False).stdout
-    lines = journal.splitlines()
-    # server_setup sets sshd's LogLevel VERBOSE: every command run over a connection (a module, a file transfer) is logged
-    return ([float(line.split()[0]) for line in lines if "Accepted publickey" in line],
-            sum(1 for line in lines if "Starting session: command" in line))
-
-
 def per_role(output):
     """{role: [tasks run, tasks skipped, seconds]} from profile_tasks' timestamps (plays' own tasks as "(plays)")."""
     roles = collections.defaultdict(lambda: [0, 0, 0.0])
@@ -152,7 +142,7 @@ def measure(emulator, container):
     since, connections = int(time.time()), harness.ufw_ssh_connections(container) if container else 0
     runs = [rerun(env, number) for number in range(1, REPEAT + 1)]
     time.sleep(1)
-    logins, commands = ssh_logins(container, since) if container else ([], 0)
+    logins, commands = harness.ssh_logins(container, since) if container else ([], 0)
     return {"measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "runs": runs, "logins": len(logins),
             "burst": max((sum(1 for b in logins if a <= b < a + 30) for a in logins), default=0),
             "connections": harness.ufw_ssh_connections(container) - connections if container else 0,

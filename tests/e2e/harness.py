@@ -381,6 +381,17 @@ def ufw_ssh_connections(container) -> int:
     return sum(counted)
 
 
+def ssh_logins(container, since):
+    """The SSH logins sshd accepted in the droplet since `since` (epoch seconds), as their times, and the commands run
+    over its connections (server_setup sets sshd's LogLevel VERBOSE, which logs each: a module run, a file transfer).
+    Read from the journal in the droplet's container (a read over SSH would be a login of its own)."""
+    journal = subprocess.run(["docker", "exec", container, "journalctl", "-o", "short-unix", "--no-pager", "-q",
+                              "--since", "@%d" % since], capture_output=True, text=True, check=True, timeout=60).stdout
+    lines = journal.splitlines()
+    return ([float(line.split()[0]) for line in lines if "Accepted publickey" in line],
+            sum(1 for line in lines if "Starting session: command" in line))
+
+
 def droplet_address(emulator: EmulatorProcess, name=DROPLET_NAME):
     droplets = [d for d in emulator.api("GET", "droplets?per_page=200")["droplets"] if d["name"] == name]
     if len(droplets) != 1:
