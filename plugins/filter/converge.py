@@ -28,7 +28,8 @@ def _tree_digest(digest, top):
 
 def converge_key(inputs, role_path):
     """SHA-256 of the inputs (any JSON-able data, keys sorted) and of the files of the role and of the collection's
-    filter plugins, which the roles' tasks call (a changed template, task or filter makes the next run a full one)."""
+    filter and test plugins, which the roles' tasks call (a changed template, task, filter or test makes the next run
+    a full one)."""
     if not os.path.isdir(str(role_path)):
         raise AnsibleFilterError("converge_key: role_path %r is not a folder" % (role_path,))
     digest = hashlib.sha256()
@@ -38,9 +39,10 @@ def converge_key(inputs, role_path):
         raise AnsibleFilterError("converge_key: the inputs are not JSON data: %s" % exc) from exc
     role_path = os.path.realpath(str(role_path))
     _tree_digest(digest, role_path)
-    plugins = os.path.join(os.path.dirname(os.path.dirname(role_path)), "plugins", "filter")
-    if os.path.isdir(plugins):
-        _tree_digest(digest, plugins)
+    for kind in ("filter", "test"):
+        plugins = os.path.join(os.path.dirname(os.path.dirname(role_path)), "plugins", kind)
+        if os.path.isdir(plugins):
+            _tree_digest(digest, plugins)
     return digest.hexdigest()
 
 

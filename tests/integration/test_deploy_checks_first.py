@@ -54,6 +54,10 @@ def server_state(server):
     ("pytrackdat_app_domain=www.ptd.example.test pytrackdat_app_www_redirect=true", "pytrackdat_app_www_redirect: false"),
     ("pytrackdat_app_domain=www.ptd.example.test",
      "set pytrackdat_app_domain: ptd.example.test and pytrackdat_app_www_redirect: true"),
+    # digits and dots that are no IPv4 address, a colon that is no IPv6 address: neither a host name nor an address
+    # (before the ip_address test, the first passed as an IP address and the site was served over plain HTTP)
+    ("pytrackdat_app_domain=999.1.1.1", "a bare host name or IP, no scheme, port or path"),
+    ("pytrackdat_app_domain=fe80::zz", "a bare host name or IP, no scheme, port or path"),
     # a good bundle without the named service: the same stop task as a refused bundle, with its own message
     ("pytrackdat_app_web_service=nosuch", "has no service 'nosuch' (services: "),
 ])

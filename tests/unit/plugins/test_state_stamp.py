@@ -118,18 +118,20 @@ def test_a_key_with_spaces_is_refused(managed):
 
 @pytest.fixture
 def role(tmp_path):
-    """collection/roles/r with a template, and collection/plugins/filter with a filter, as installed."""
+    """collection/roles/r with a template, and collection/plugins/filter and plugins/test with a filter and a test."""
     top = tmp_path / "collection"
     (top / "roles" / "r" / "templates").mkdir(parents=True)
     (top / "roles" / "r" / "templates" / "a.j2").write_text("a\n")
     (top / "plugins" / "filter").mkdir(parents=True)
     (top / "plugins" / "filter" / "f.py").write_text("f = 1\n")
+    (top / "plugins" / "test").mkdir(parents=True)
+    (top / "plugins" / "test" / "t.py").write_text("t = 1\n")
     (top / "plugins" / "inventory").mkdir(parents=True)
     (top / "plugins" / "inventory" / "i.py").write_text("i = 1\n")
     return top
 
 
-def test_converge_key_follows_inputs_role_files_and_filters(role):
+def test_converge_key_follows_inputs_role_files_filters_and_tests(role):
     path = str(role / "roles" / "r")
     base = converge_key({"b": 1, "a": [1, 2]}, path)
     assert converge_key({"a": [1, 2], "b": 1}, path) == base  # key order does not count
@@ -140,8 +142,11 @@ def test_converge_key_follows_inputs_role_files_and_filters(role):
     (role / "plugins" / "filter" / "f.py").write_text("f = 2\n")
     changed_filter = converge_key({"b": 1, "a": [1, 2]}, path)
     assert changed_filter != changed_role
+    (role / "plugins" / "test" / "t.py").write_text("t = 2\n")
+    changed_test = converge_key({"b": 1, "a": [1, 2]}, path)
+    assert changed_test != changed_filter
     (role / "plugins" / "inventory" / "i.py").write_text("i = 2\n")  # not called by roles: no full run for it
-    assert converge_key({"b": 1, "a": [1, 2]}, path) == changed_filter
+    assert converge_key({"b": 1, "a": [1, 2]}, path) == changed_test
 
 
 def test_converge_key_refuses_a_missing_role(tmp_path):
