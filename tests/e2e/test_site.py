@@ -92,6 +92,17 @@ def _server(droplet_site, address=None):
     return json.loads(result.stdout)
 
 
+def _droplet_container():
+    """The demo droplet's container (the emulator names it ptd-droplet-<id>-<name>)."""
+    names = _docker_out("ps", "-q", "--filter", f"name=-{harness.DROPLET_NAME}$").split()
+    assert len(names) == 1, names
+    return names[0]
+
+
+def _docker_out(*args):
+    return subprocess.run(["docker", *args], capture_output=True, text=True, check=True, timeout=120).stdout.strip()
+
+
 def _records(server):
     return {"sites": server["sites"], "samples": server["samples"]}
 
@@ -133,9 +144,19 @@ def test_the_site_runs_what_pytrackdat_generated_from_the_design(droplet_site, s
     measurements["release_bytes"] = release["bytes"]
     measurements["release_entries"] = release["entries"]
     measurements["release_dropped_entries"] = release["dropped"]
-    shipped = sorted(droplet_site["build"].glob("*/images.tar"))
-    assert len(shipped) == 1, "the runtime image must have been built here and shipped once (control build mode)"
-    measurements["runtime_image_shipped_bytes"] = shipped[0].stat().st_size
+    # Control build mode: the server runs the runtime image this node built (the same id), and the image archive
+    # (about 0.5 GB) was removed from both ends once loaded.
+    container = _droplet_container()
+    running = _docker_out("exec", container, "docker", "ps", "--format", "{{.Image}}").split()
+    runtime = sorted({image for image in running if image.startswith("pytrackdat-runtime/")})
+    assert len(runtime) == 1, running
+    assert _docker_out("exec", container, "docker", "image", "inspect", "-f", "{{.Id}}", runtime[0]) == \
+        _docker_out("image", "inspect", "-f", "{{.Id}}", runtime[0])
+    assert not sorted(droplet_site["build"].glob("*/images*.tar")), "an image archive was left on the control node"
+    assert not sorted(Path(droplet_site["state"], "async").glob("*")), "the save's job record was left"
+    assert subprocess.run(["docker", "exec", container, "test", "-e", f"{harness.SITE_DIR}/images.tar"],
+                          check=False).returncode == 1, "the image archive was left on the server"
+    measurements["runtime_image_shipped_bytes"] = int(_docker_out("image", "inspect", "-f", "{{.Size}}", runtime[0]))
     STATE["generated"] = generated[0]
     STATE["server"] = server
 
@@ -286,18 +307,16 @@ def test_reruns_back_to_back_keep_one_ssh_connection_and_never_trip_the_ufw_limi
     other connection to SSH (provision.yml waits for SSH only on a droplet it created)."""
     _require("address")
     # read in the droplet's container: a read over SSH would be a connection of its own
-    container = subprocess.run(["docker", "ps", "-q", "--filter", f"name=-{harness.DROPLET_NAME}$"], capture_output=True,
-                               text=True, check=True).stdout.split()
-    assert len(container) == 1, container
-    since, connections = int(time.time()), harness.ufw_ssh_connections(container[0])
+    container = _droplet_container()
+    since, connections = int(time.time()), harness.ufw_ssh_connections(container)
     for number in (3, 4, 5):
         run = harness.run_playbook("site.yml", droplet_site["inventory"], droplet_site["env"],
                                    artifacts / f"site-rerun-{number}.log", echo=False)
         if run.rc:
             _fail_run(run, f"no-change site.yml run number {number}, started right after the one before")
         assert not any(counts.get("changed") for counts in run.recap.values()), run.log_path
-    connections = harness.ufw_ssh_connections(container[0]) - connections
-    logins = len(harness.ssh_logins(container[0], since)[0])
+    connections = harness.ufw_ssh_connections(container) - connections
+    logins = len(harness.ssh_logins(container, since)[0])
     measurements["back_to_back_rerun_logins"] = logins
     measurements["back_to_back_rerun_ssh_connections"] = connections
     assert logins <= 1, f"{logins} new SSH logins in three back-to-back reruns (journal since {since})"
