@@ -16,7 +16,6 @@ Exits 1 unless both succeed."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -26,7 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.rerun_ab import STATE, tree_env  # noqa: E402  pylint: disable=wrong-import-position
+from benchmarks.rerun_ab import STATE, demo_args  # noqa: E402  pylint: disable=wrong-import-position
 from tests.e2e import harness  # noqa: E402  pylint: disable=wrong-import-position
 
 
@@ -39,16 +38,9 @@ def playbook(tree: Path, env: dict, name: str, *extra: str) -> tuple[int, float,
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tree", type=Path, default=REPO, help="the collection's tree to run (default: this checkout)")
-    parser.add_argument("--times", type=Path, default=REPO / "build" / "first-run-ab.jsonl")
-    args = parser.parse_args()
-    emulator = harness.EmulatorProcess.load(STATE / "emulator")
-    if emulator is None:
-        print("no demo emulator: run `make demo` first", file=sys.stderr)
-        return 2
-    tree = args.tree.resolve()
-    env = tree_env(tree, emulator)
+    args, _emulator, env = demo_args(__doc__, lambda parser: parser.add_argument(
+        "--times", type=Path, default=REPO / "build" / "first-run-ab.jsonl"))
+    tree = args.tree
     rc, destroy_s, out = playbook(tree, env, "destroy.yml", "-e", "confirm_destroy=" + harness.DROPLET_NAME)
     if rc != 0:
         print(out[-4000:], file=sys.stderr)

@@ -52,16 +52,24 @@ def stamps(emulator, tree: Path, action: str) -> None:
             subprocess.run(["docker", "exec", ident, "sh", "-c", script], check=True, capture_output=True)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def demo_args(doc: str, parser_extra=None):
+    """The command line (--tree and what parser_extra adds), the demo's emulator and the chosen tree's playbook
+    environment; exits 2 when no demo runs (`make demo` first)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--tree", type=Path, default=REPO, help="the collection's tree to run (default: this checkout)")
+    if parser_extra:
+        parser_extra(parser)
     args = parser.parse_args()
     emulator = harness.EmulatorProcess.load(STATE / "emulator")
     if emulator is None:
-        print("no demo droplet: run `make demo` first", file=sys.stderr)
-        return 2
-    tree = args.tree.resolve()
-    env = tree_env(tree, emulator)
+        sys.exit("no demo emulator: run `make demo` first")  # exit status 1 (farm-bench counts it as a failed run)
+    args.tree = args.tree.resolve()
+    return args, emulator, tree_env(args.tree, emulator)
+
+
+def main() -> int:
+    args, emulator, env = demo_args(__doc__)
+    tree = args.tree
     command = [str(harness.venv_bin() / "ansible-playbook"), "-i", str(STATE / "inventory" / "droplets.yml"),
                str(tree / "playbooks" / "site.yml")]
     stamps(emulator, tree, "restore")

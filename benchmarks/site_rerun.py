@@ -59,9 +59,12 @@ def first_run_reason(data):
             "(%.1f s) and PyTrackDat's generator (%.1f s: it installs itself, then generates), which count against the "
             "collection here, and the roles' module runs (0.2-1 s each). Even with every module run free, apt + image + "
             "boot + generator is %.1f s = %.2fx: 1.3x cannot be reached while the droplet's boot and the generator count "
-            "as overhead. The last cut: the backup tools in one module run (first-run-ab.md). Next: fewer and larger "
-            "first-run tasks in server_setup and docker, and the runtime image built on the control node while the "
-            "server installs its packages."
+            "as overhead (the generator runs before the droplet is created, so that a design PyTrackDat refuses creates "
+            "nothing). The last cuts: the generator's venvs without ensurepip (generator-first-run-ab.md), the backup "
+            "tools in one module run (first-run-ab.md). Tried and not kept: the image saved in the background while "
+            "the server installs Caddy and the code (no gain on these 2 shared cores, first-run-image-ab.md). Next: "
+            "fewer and larger first-run tasks in server_setup and docker (about 270 tasks of 0.2 s each are 45 s of "
+            "the run)."
             % (data.get("date", "?"), first, parts.get("apt", 0), parts.get("image", 0), ratio, parts.get("droplet", 0),
                parts.get("generate", 0), floor, floor / base)]
 

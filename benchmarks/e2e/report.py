@@ -151,9 +151,7 @@ def unavoidable_lines(data):
     return ["", "## First run against its unavoidable parts", "",
             "The package installs (apt's task time, downloads included) and the runtime image (build, save, copy, "
             "load) are what a first run cannot do without; the droplet's boot and PyTrackDat's generator are shown "
-            "beside them, and count as the collection's time in the ratio. The image's save runs in the background "
-            "while the server installs Caddy and the code: only the part the run waits for is counted, which makes "
-            "the ratio no kinder.", "",
+            "beside them, and count as the collection's time in the ratio.", "",
             "| Part | Seconds |", "|---|---|",
             f"| apt installs (server_setup, docker, Caddy) | {parts.get('apt')} |",
             f"| runtime image (build, ship) | {parts.get('image')} |",

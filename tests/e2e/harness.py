@@ -220,10 +220,8 @@ GENERATE_TASK = "Generate the bundle with PyTrackDat's generator"
 UNAVOIDABLE = {
     "apt": ["Install sudo, OpenSSH, ufw, fail2ban", "Install Docker and Compose v2 from", "Install Docker Engine, CLI",
             "Install Caddy and curl from the distribution"],
-    # the save runs in the background (from its start to "Wait until ..."): only the part the run waits for counts
     "image": ["Build each image", "Build the runtime image", "Save the changed images on the control node",
-              "Wait until the control node has saved the images", "Copy the image archive to the server",
-              "Load the images on the server"],
+              "Copy the image archive to the server", "Load the images on the server"],
     "droplet": ["Create the droplet and wait until it is active"],
     "generate": [GENERATE_TASK],
 }
@@ -295,8 +293,6 @@ def playbook_env(emulator: EmulatorProcess | None, state_dir: Path) -> dict:
         "ANSIBLE_SSH_ARGS": ("-o ControlMaster=auto -o ControlPersist=60s -o StrictHostKeyChecking=no "
                              "-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o IdentitiesOnly=yes"),
         "ANSIBLE_CONTROL_PATH_DIR": str(state_dir / "cp"),
-        # the records of background jobs (the image save), kept apart so a test can see they are removed
-        "ANSIBLE_ASYNC_DIR": str(state_dir / "async"),
         "ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.profile_tasks",
         "PROFILE_TASKS_TASK_OUTPUT_LIMIT": "15",
         "PYTHON_DIGITALOCEAN_REQUEST_TIMEOUT_SEC": "30",
