@@ -116,7 +116,8 @@ def render(data):
         f"| Release shipped to the server (packed without the virtualenv and compiled Python) | "
         f"{size(data.get('release_bytes'))}, {data.get('release_entries', '-')} entries "
         f"({data.get('release_dropped_entries', '-')} left out) |",
-        f"| Runtime image shipped once (control build mode; the image's size, its archive is removed from both ends) | {size(data.get('runtime_image_shipped_bytes'))} |",
+        "| Runtime image shipped once (control build mode; the image's size, its archive is removed from both ends) | "
+        f"{size(data.get('runtime_image_shipped_bytes'))} |",
     ]
     phases = data.get("first_run_phases") or []
     if phases:
