@@ -16,9 +16,9 @@ REPO = Path(__file__).resolve().parents[2]
 ROLES = sorted(p.parent.parent.name for p in REPO.glob("roles/*/templates/state.sh.j2"))
 WRITERS = {"ansible.builtin.template": "dest", "ansible.builtin.copy": "dest", "ansible.builtin.file": "path",
            "ansible.builtin.lineinfile": "path", "ansible.posix.sysctl": "sysctl_file"}
-# Written on the server but deliberately not state: a probe's temporary folder, removed before its task file ends;
-# the image archive, copied, loaded and removed in one go.
-TRANSIENT = {"{{_dir}}", "{{pytrackdat_app_layout.site_dir}}/images.tar", "{{_server_setup_probe_dir.path}}",
+# Written on the server but deliberately not state: the image archive, copied, loaded and removed in one go; the
+# backup role's staging folders. (The SSH probe's folder is made and removed by its one shell command.)
+TRANSIENT = {"{{pytrackdat_app_layout.site_dir}}/images.tar",
              "{{_pytrackdat_backup_incoming_dir}}", "{{_pytrackdat_backup_stage_dir}}"}
 # Targets the script names otherwise: the admin user's home, which it reads from getent as $home.
 ALIASES = {"{{_server_setup_user_result.home|default('/home/'+server_setup_user)}}": "$home"}

@@ -113,6 +113,16 @@ def test_lockout_probe_left_no_throwaway_key(host):
     assert "droplet_key" in keys and "variable_key" in keys
 
 
+def test_a_failed_probe_took_its_throwaway_key_back_and_kept_the_users_own(host):
+    # side_effect.yml: the role stopped at the lockout guard for 'lockedout' (no usable shell) after the probe had
+    # authorized its throwaway key in that user's authorized_keys.
+    keys = host.file("/home/lockedout/.ssh/authorized_keys")
+    assert keys.user == "lockedout" and keys.mode == 0o600
+    assert "server_setup-probe" not in keys.content_string
+    assert "droplet_key" in keys.content_string
+    assert host.run("ls -d /tmp/server_setup_probe.*").rc != 0, "the probe left its work folder"
+
+
 def test_admin_user_account_and_permissions(host):
     user = host.user("deploy")
     assert user.shell == "/bin/bash"
