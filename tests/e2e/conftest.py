@@ -112,7 +112,7 @@ def droplet_site(state_dir, emulator, ssh_key, admin_password, real_bundles):
            "password": admin_password, "build": state_dir / "build"}
     harness.close_shared_ssh(state_dir)
     # The runtime image archives shipped in control mode (~0.5 GB each) are not kept in pytest's temporary folders.
-    for archive in (state_dir / "build").glob("*/images*.tar"):  # left only by a failed run
+    for archive in (state_dir / "build").glob("*/images*.tar*"):  # left only by a failed run
         archive.unlink(missing_ok=True)
 
 

@@ -122,6 +122,8 @@ def test_first_run_provisions_sets_up_and_deploys(droplet_site, artifacts, measu
     assert generate, f"the run must generate the site from the design CSV; log: {run.log_path}"
     measurements["generate_first_seconds"] = generate[0]
     measurements["first_run_unavoidable"] = run.unavoidable()
+    # Control build mode, zstd on both ends: the runtime image travels compressed.
+    assert "TASK [pytrackdat.deploy.pytrackdat_app : Load the images on the server (zstd)]" in run.output, run.log_path
     STATE["address"] = address
 
 
@@ -144,17 +146,19 @@ def test_the_site_runs_what_pytrackdat_generated_from_the_design(droplet_site, s
     measurements["release_bytes"] = release["bytes"]
     measurements["release_entries"] = release["entries"]
     measurements["release_dropped_entries"] = release["dropped"]
-    # Control build mode: the server runs the runtime image this node built (the same id), and the image archive
-    # (about 0.5 GB) was removed from both ends once loaded.
+    # Control build mode: the server runs the runtime image this node built (the same id); the image archive
+    # (about 0.5 GB, less than half of it with zstd, which both ends have here) went compressed and was removed from
+    # both ends once loaded.
     container = _droplet_container()
     running = _docker_out("exec", container, "docker", "ps", "--format", "{{.Image}}").split()
     runtime = sorted({image for image in running if image.startswith("pytrackdat-runtime/")})
     assert len(runtime) == 1, running
     assert _docker_out("exec", container, "docker", "image", "inspect", "-f", "{{.Id}}", runtime[0]) == \
         _docker_out("image", "inspect", "-f", "{{.Id}}", runtime[0])
-    assert not sorted(droplet_site["build"].glob("*/images*.tar")), "an image archive was left on the control node"
-    assert subprocess.run(["docker", "exec", container, "test", "-e", f"{harness.SITE_DIR}/images.tar"],
-                          check=False).returncode == 1, "the image archive was left on the server"
+    assert not sorted(droplet_site["build"].glob("*/images*.tar*")), "an image archive was left on the control node"
+    for left in (f"{harness.SITE_DIR}/images.tar", f"{harness.SITE_DIR}/images.tar.zst"):
+        assert subprocess.run(["docker", "exec", container, "test", "-e", left],
+                              check=False).returncode == 1, "the image archive was left on the server: " + left
     measurements["runtime_image_shipped_bytes"] = int(_docker_out("image", "inspect", "-f", "{{.Size}}", runtime[0]))
     STATE["generated"] = generated[0]
     STATE["server"] = server
