@@ -1,12 +1,12 @@
 # Copyright: (c) 2026, pytrackdat.deploy contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A first site.yml run on a new demo droplet (`make demo` first: its emulator and settings), from this checkout or
-from another tree of the collection (--tree, e.g. a git worktree of an older commit), for farm-bench's side-by-side
-timing of first runs:
+from another tree of the collection (--tree, e.g. a git worktree of an older commit), for benchmarks/ab.py's
+side-by-side timing of first runs (A B A B pairs, whole processes):
 
     git worktree add build/ab-base <commit>
-    farm-bench -n 3 --timeout 3600 -- .venv/bin/python benchmarks/first_run_ab.py \\
-        --vs '.venv/bin/python benchmarks/first_run_ab.py --tree build/ab-base'
+    python benchmarks/ab.py -n 3 --warmup 1 --a '.venv/bin/python benchmarks/first_run_ab.py' \\
+        --b '.venv/bin/python benchmarks/first_run_ab.py --tree build/ab-base'
 
 Each run destroys the demo droplet (destroy.yml, the same for both trees), then runs site.yml, which creates a new
 droplet and sets up, installs and deploys everything on it. The design's bundle and the runtime image stay on the

@@ -1,11 +1,12 @@
 # Copyright: (c) 2026, pytrackdat.deploy contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """One no-change site.yml run against the demo droplet (`make demo` first), from this checkout or from another tree
-of the collection (--tree, e.g. a git worktree of an older commit), for farm-bench's side-by-side timing:
+of the collection (--tree, e.g. a git worktree of an older commit), for benchmarks/ab.py's side-by-side timing (A B A B
+pairs, whole processes):
 
     git worktree add build/ab-base <commit>
-    farm-bench -n 3 --timeout 1800 -- .venv/bin/python benchmarks/rerun_ab.py \\
-        --vs '.venv/bin/python benchmarks/rerun_ab.py --tree build/ab-base'
+    python benchmarks/ab.py -n 3 --warmup 1 --a '.venv/bin/python benchmarks/rerun_ab.py' \\
+        --b '.venv/bin/python benchmarks/rerun_ab.py --tree build/ab-base'
 
 Exits 1 unless the run succeeds with changed=0, so a timing of a run that changed or failed is never taken.
 
@@ -62,7 +63,7 @@ def demo_args(doc: str, parser_extra=None):
     args = parser.parse_args()
     emulator = harness.EmulatorProcess.load(STATE / "emulator")
     if emulator is None:
-        sys.exit("no demo emulator: run `make demo` first")  # exit status 1 (farm-bench counts it as a failed run)
+        sys.exit("no demo emulator: run `make demo` first")  # exit status 1 (benchmarks/ab.py counts it as a failed run)
     args.tree = args.tree.resolve()
     return args, emulator, tree_env(args.tree, emulator)
 
