@@ -35,6 +35,7 @@ RESULTS = REPO / "benchmarks" / "results" / "site.md"
 SAVED = RESULTS.with_name("site-rerun.json")
 STATE = REPO / ".demo"
 MEASUREMENTS = REPO / "tests" / "e2e" / "artifacts" / "measurements.json"
+MODULE_COST = REPO / "benchmarks" / "results" / "module-cost.json"
 REPEAT = int(os.environ.get("BENCH_SITE_REPEAT", "3"))
 UFW_LIMIT = 6  # new connections per 30 s from one address
 
@@ -54,19 +55,25 @@ def first_run_reason(data):
     first, base, ratio = measured
     parts = data["first_run_unavoidable"]
     floor = base + parts.get("droplet", 0) + parts.get("generate", 0)
+    per_task = json.loads(MODULE_COST.read_text())["per_task_s"] if MODULE_COST.exists() else {}
+    costs = ["%.2f s" % per_task[kind] if per_task.get(kind) else "(not measured: run benchmarks/module_cost.py)"
+             for kind in ("Python module (command)", "raw (SSH, no Python on the server)")]
     return ["- *First run against its apt installs and image (target <= 1.3x).* make e2e of %s: %.1f s against %.1f s "
-            "of apt installs and %.1f s of image (%.2fx). Beside those, the first run holds DigitalOcean's droplet boot "
-            "(%.1f s) and PyTrackDat's generator (%.1f s: it installs itself, then generates), which count against the "
-            "collection here, and the roles' module runs (0.2-1 s each). Even with every module run free, apt + image + "
-            "boot + generator is %.1f s = %.2fx: 1.3x cannot be reached while the droplet's boot and the generator count "
-            "as overhead (the generator runs before the droplet is created, so that a design PyTrackDat refuses creates "
-            "nothing). The last cuts: the generator's venvs without ensurepip (generator-first-run-ab.md), the backup "
-            "tools in one module run (first-run-ab.md). Tried and not kept: the image saved in the background while "
-            "the server installs Caddy and the code (no gain on these 2 shared cores, first-run-image-ab.md). Next: "
-            "fewer and larger first-run tasks in server_setup and docker (about 270 tasks of 0.2 s each are 45 s of "
-            "the run)."
+            "of apt installs and %.1f s of image (%.2fx). Beside those, DigitalOcean's droplet boot (%.1f s) and "
+            "PyTrackDat's generator (%.1f s: it installs itself, then generates) count against the collection here (the "
+            "generator runs before the droplet is created, so that a design PyTrackDat refuses creates nothing): with "
+            "every task free, apt + image + boot + generator is %.1f s = %.2fx. The other %.1f s are the roles' tasks, "
+            "about 250 in a first run: a Python module task costs %s here against %s for a raw command, "
+            "because the server's Python imports ansible's module_utils from each module's zip, compiled from source "
+            "on every run (module-cost.md). Cut on 2026-12-04, side by side in first-run-fewer-tasks-ab.md: the lockout probe in "
+            "one command (eleven module runs before), the health check asking every quarter second (it slept 5 s after "
+            "a first 503), the droplet wait polling at most every 2 s (a droplet up after 5.3 s was seen at 9.3 s), "
+            "the backup tools and schedule checked once per run; the image now travels zstd-compressed (the same time "
+            "here, 0.44x the bytes: image-ship-ab.md). Next: fewer module runs where one runs per item or per file: "
+            "ufw's rules, the docker role's files and restart, the app role's reads, each keeping its drift, "
+            "check-mode and lock-out tests."
             % (data.get("date", "?"), first, parts.get("apt", 0), parts.get("image", 0), ratio, parts.get("droplet", 0),
-               parts.get("generate", 0), floor, floor / base)]
+               parts.get("generate", 0), floor, floor / base, first - floor, costs[0], costs[1])]
 
 
 def multi_droplet_reason(multi):
