@@ -97,11 +97,11 @@ def main() -> int:
         seconds[name] = round(float(found.group(1)) / TASKS, 3) if found else None
     # microseconds per run on the droplet
     server = {key: int(us) for key, us in re.findall(r"(python3 start|ping payload) (\d+)", remote)}
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     lines = ["# What one task costs against the demo droplet", "",
              "Measured %s on %s (%d cores shared), the demo droplet on loopback, by `benchmarks/module_cost.py`: %d tasks "
-             "of each kind after one warm-up, timed by profile_tasks." % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-                                                                           platform.node() or "this machine",
-                                                                           os.cpu_count() or 1, TASKS), "",
+             "of each kind after one warm-up, timed by profile_tasks."
+             % (when, platform.node() or "this machine", os.cpu_count() or 1, TASKS), "",
              "| task kind | seconds per task |", "| --- | ---: |"]
     lines += ["| %s | %s |" % (name, "-" if value is None else "%.3f" % value) for name, value in seconds.items()]
     lines += ["", "On the droplet, one run of each: `python3 -c pass` %.3f s; a ping module's payload (its AnsiballZ "

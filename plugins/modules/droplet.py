@@ -122,7 +122,7 @@ options:
   wait:
     description:
       - Wait until a new droplet is active and has a public IPv4 address, and until power and resize actions
-        complete. The droplet is polled with doubling intervals (0.3 s up to 2 s): it is seen at most 2 s
+        complete. The droplet is polled with doubling intervals (0.3 s up to 2 s), so it is seen at most 2 s
         after it is up, with about 25 requests for a 45-second boot.
     type: bool
     default: true

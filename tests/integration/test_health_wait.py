@@ -91,13 +91,13 @@ def wait(tmp_path, ready_after, retries, delay):
 
 
 def test_the_wait_ends_soon_after_the_site_answers_not_a_whole_delay_later(tmp_path):
-    rc, _, out, answers = wait(tmp_path, ready_after=1.0, retries=3, delay=5)
+    rc, _seconds, out, answers = wait(tmp_path, ready_after=1.0, retries=3, delay=5)
     assert rc == 0, out
     assert "FAILED - RETRYING" not in out, out
     # The site answers 200 from 1 s after the first request on. Asking again only after a whole delay (5 s), as the
     # role did, is what this refuses; and it stops asking at the first 200.
     assert answers[0][1] == 503 and answers[-1][1] == 200, answers
-    assert [status for _, status in answers].count(200) == 1, answers
+    assert [status for _time, status in answers].count(200) == 1, answers
     assert answers[-1][0] < 1.0 + 1.0, answers
 
 
@@ -110,5 +110,5 @@ def test_a_site_that_never_answers_fails_bounded_with_its_last_answer(tmp_path):
     assert out.count("FAILED - RETRYING") == 2, out
     assert seconds < 60, (seconds, out)
     # Each attempt asks every quarter second for its second, then once more: about 5 requests an attempt, 3 attempts.
-    assert 9 <= len(answers) <= 3 * 8 and {status for _, status in answers} == {503}, answers
+    assert 9 <= len(answers) <= 3 * 8 and {status for _time, status in answers} == {503}, answers
     assert "Traceback" not in out, out

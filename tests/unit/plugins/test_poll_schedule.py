@@ -29,11 +29,11 @@ def wait(monkeypatch, ready_at, timeout=300):
     runner._sleep = clock.sleep
     requests = []
 
-    def refresh(_):
+    def refresh(_current):
         requests.append(clock.now)
         return clock.now >= ready_at
 
-    _, finished = runner.poll(False, refresh, bool, timeout)
+    _last, finished = runner.poll(False, refresh, bool, timeout)
     return clock.now, len(requests), finished
 
 
