@@ -27,7 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.rerun_ab import STATE, REPO as TREE, tree_env  # noqa: E402  pylint: disable=wrong-import-position
+from benchmarks.rerun_ab import STATE, tree_env  # noqa: E402  pylint: disable=wrong-import-position
 from tests.e2e import harness  # noqa: E402  pylint: disable=wrong-import-position
 
 TASKS = 20
@@ -65,7 +65,7 @@ def playbook() -> str:
 def run(env, path: Path, *extra: str) -> str:
     command = [str(harness.venv_bin() / "ansible-playbook"), "-i", str(STATE / "inventory" / "droplets.yml"),
                str(path), "-e", "ansible_user=deploy", *extra]
-    proc = subprocess.run(command, cwd=TREE, env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         sys.exit("the playbook failed:\n" + (proc.stdout + proc.stderr)[-3000:])
     return proc.stdout
@@ -79,7 +79,7 @@ def main() -> int:
     emulator = harness.EmulatorProcess.load(STATE / "emulator")
     if emulator is None:
         sys.exit("no demo emulator: run `make demo` first")
-    env = dict(tree_env(TREE, emulator), ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks")
+    env = dict(tree_env(REPO, emulator), ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks")
     with tempfile.TemporaryDirectory() as tmp:
         book = Path(tmp) / "costs.yml"
         book.write_text(playbook())

@@ -18,7 +18,7 @@ WRITERS = {"ansible.builtin.template": "dest", "ansible.builtin.copy": "dest", "
            "ansible.builtin.lineinfile": "path", "ansible.posix.sysctl": "sysctl_file"}
 # Written on the server but deliberately not state: the image archive, copied, loaded and removed in one go; the
 # backup role's staging folders. (The SSH probe's folder is made and removed by its one shell command.)
-TRANSIENT = {"{{_pytrackdat_app_server_archive}}{{_zst}}",
+TRANSIENT = {"{{_pytrackdat_app_server_archive}}{{_pytrackdat_app_image_suffix}}",
              "{{_pytrackdat_backup_incoming_dir}}", "{{_pytrackdat_backup_stage_dir}}"}
 # Targets the script names otherwise: the admin user's home, which it reads from getent as $home.
 ALIASES = {"{{_server_setup_user_result.home|default('/home/'+server_setup_user)}}": "$home"}
