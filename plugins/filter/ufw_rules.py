@@ -74,9 +74,49 @@ def ufw_missing_rules(items, lines, rule="allow", port=None, proto="tcp", commen
     return missing
 
 
+def _rule_argv(rule, port, proto, source="any", comment=None, delete=False):
+    """The ufw command line of one rule, as community.general.ufw builds it (a range needs its proto)."""
+    argv = ["ufw"] + (["delete"] if delete else [])
+    argv += [rule, "from", _network(source) or source, "to", "any", "port", str(port)]
+    argv += [] if proto == "any" else ["proto", proto]
+    return argv + (["comment", comment] if comment else [])
+
+
+def ufw_plan(ufw_output, ssh_port, ssh_sources, ssh_limit, allowed_ports, comment="SSH (server_setup)"):
+    """The ufw commands (argv lists, in the order they must run) that bring ufw from ufw_output (``ufw status verbose``,
+    a line ``--- rules``, then ``ufw show added``) to the wanted state: the SSH rule for each source, the rule for any
+    source removed when SSH is limited to some networks, the role's SSH rules the sources no longer give removed (only
+    after the wanted ones are in, so SSH is never shut), the extra ports, the default policies (deny incoming, allow
+    outgoing) and ufw enabled. Nothing for a rule or setting ufw already has."""
+    status, _sep, added = ufw_output.partition("--- rules")
+    lines = added.splitlines()
+    port = str(ssh_port)
+    rule = "limit" if ssh_limit else "allow"
+    plan = [_rule_argv(rule, port, "tcp", source, comment)
+            for source in ufw_missing_rules(ssh_sources, lines, rule=rule, port=port, comment=comment)]
+    if "any" not in ssh_sources:
+        present = [line.strip() for line in lines]
+        plan += [_rule_argv(kind, port, "tcp", delete=True) for kind in ("limit", "allow")
+                 if any(re.match(r"ufw %s %s/tcp( |$)" % (kind, port), line) for line in present)]
+    plan += [_rule_argv(stale["rule"], port, "tcp", stale["source"], delete=True)
+             for stale in ufw_stale_ssh_rules(lines, port, ssh_sources, rule, comment)]
+    plan += [_rule_argv("allow", item["port"], item.get("proto") or "tcp", comment=item.get("comment"))
+             for item in ufw_missing_rules(allowed_ports, lines)]
+    defaults = re.search(r"^Default: .*$", status, flags=re.M)
+    plan += [["ufw", "default", policy, direction] for policy, direction in (("deny", "incoming"), ("allow", "outgoing"))
+             if not defaults or "%s (%s)" % (policy, direction) not in defaults.group(0)]
+    if not re.search(r"^Status: active", status, flags=re.M):
+        plan.append(["ufw", "--force", "enable"])
+    unique = []
+    for argv in plan:
+        if argv not in unique:
+            unique.append(argv)
+    return unique
+
+
 class FilterModule:
     """ufw helpers of the server_setup role."""
 
     def filters(self):
         return {"ufw_stale_ssh_rules": ufw_stale_ssh_rules, "ufw_bad_sources": ufw_bad_sources,
-                "ufw_missing_rules": ufw_missing_rules}
+                "ufw_missing_rules": ufw_missing_rules, "ufw_plan": ufw_plan}

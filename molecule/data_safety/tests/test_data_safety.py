@@ -234,6 +234,20 @@ def test_redeploy_with_the_same_design_keeps_every_record(host):
     assert site_answers(host)
 
 
+def test_bad_backup_settings_stop_a_standalone_pre_deploy_before_the_bundle_is_copied(host):
+    # converge.yml includes pre_deploy on its own, as the role's README shows (deploy.yml checks the settings in its
+    # pre_tasks): a careless setting must stop the run before the new bundle reaches the server.
+    incoming = "/var/lib/pytrackdat-backup/incoming/ptdsite.zip"
+    before = host.check_output("sha256sum %s" % incoming)
+    rc, out = converge(bundle("v1"), "pytrackdat_backup_keep_daily=0", "pytrackdat_backup_keep_weekly=0")
+    assert rc != 0
+    assert "keep_daily + keep_weekly > 0" in out and "Traceback" not in out, out[-3000:]
+    assert task_status(out, "Check the backup settings before the new bundle is copied") == "fatal", out[-3000:]
+    assert "Copy the new bundle to the server for the design check" not in out
+    assert host.check_output("sha256sum %s" % incoming) == before
+    assert deployed(host, "v2-code") and site_answers(host)
+
+
 def test_changed_design_without_opt_in_is_refused_and_nothing_changes(host):
     listing = archives(host)
     state = host.file(SITE_DIR + "/deploy-state.json").content_string

@@ -35,8 +35,7 @@ def test_ansible_doc_renders(kind, name):
 
 
 @pytest.mark.parametrize("name", ["pytrackdat.deploy.ufw_stale_ssh_rules", "pytrackdat.deploy.ufw_bad_sources",
-                                  "pytrackdat.deploy.ufw_missing_rules",
-                                  "pytrackdat.deploy.files_to_copy"])
+                                  "pytrackdat.deploy.ufw_missing_rules", "pytrackdat.deploy.ufw_plan"])
 def test_ansible_doc_renders_the_filters(name):
     listed = subprocess.run(["ansible-doc", "-t", "filter", "-l", "pytrackdat.deploy"], capture_output=True, text=True,
                             env=ansible_env(), timeout=120, check=True)

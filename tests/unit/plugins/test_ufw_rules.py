@@ -8,7 +8,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.pytrackdat.deploy.plugins.filter.ufw_rules import (
-    ufw_bad_sources, ufw_missing_rules, ufw_stale_ssh_rules)
+    ufw_bad_sources, ufw_missing_rules, ufw_plan, ufw_stale_ssh_rules)
 
 ADDED = [
     "Added user rules (see 'ufw status' for running firewall):",
@@ -67,3 +67,52 @@ def test_missing_sources_follow_ufws_spelling_of_networks():
                              comment="SSH (server_setup)") == ["198.51.100.0/24"]   # that one has no comment
     assert ufw_missing_rules(["2001:0DB8::/32"], lines, rule="allow", port="22", comment="SSH (server_setup)") == []
     assert ufw_missing_rules(["any"], lines, rule="allow", port="22", comment="SSH (server_setup)") == ["any"]
+
+
+# ufw_plan reads `ufw status verbose`, a '--- rules' line, then `ufw show added`, as firewall.yml prints them.
+INACTIVE = "Status: inactive\n--- rules\nAdded user rules (see 'ufw status' for running firewall):\n(None)\n"
+ACTIVE = ("Status: active\nLogging: on (low)\nDefault: deny (incoming), allow (outgoing), deny (routed)\n"
+          "New profiles: skip\n\nTo    Action    From\n--    ------    ----\n--- rules\n"
+          "Added user rules (see 'ufw status' for running firewall):\n"
+          "ufw limit 22/tcp comment 'SSH (server_setup)'\n"
+          "ufw allow 80/tcp comment 'HTTP'\nufw allow 443/tcp comment 'HTTPS'\nufw allow 443/udp comment 'HTTP/3'\n")
+PORTS = [{"port": 80, "comment": "HTTP"}, {"port": 443, "proto": "tcp", "comment": "HTTPS"},
+         {"port": 443, "proto": "udp", "comment": "HTTP/3"}]
+SSH = ["limit", "from", "any", "to", "any", "port", "22", "proto", "tcp", "comment", "SSH (server_setup)"]
+
+
+def test_a_fresh_ufw_gets_ssh_first_then_the_ports_the_policies_and_enable_last():
+    assert ufw_plan(INACTIVE, 22, ["any"], True, PORTS) == [
+        ["ufw"] + SSH,
+        ["ufw", "allow", "from", "any", "to", "any", "port", "80", "proto", "tcp", "comment", "HTTP"],
+        ["ufw", "allow", "from", "any", "to", "any", "port", "443", "proto", "tcp", "comment", "HTTPS"],
+        ["ufw", "allow", "from", "any", "to", "any", "port", "443", "proto", "udp", "comment", "HTTP/3"],
+        ["ufw", "default", "deny", "incoming"], ["ufw", "default", "allow", "outgoing"], ["ufw", "--force", "enable"]]
+
+
+def test_a_converged_ufw_needs_nothing():
+    assert ufw_plan(ACTIVE, 22, ["any"], True, PORTS) == []
+
+
+def test_what_was_changed_behind_the_roles_back_comes_back_and_only_that():
+    drifted = ACTIVE.replace("ufw allow 443/udp comment 'HTTP/3'\n", "").replace(
+        "Default: deny (incoming), allow (outgoing)", "Default: allow (incoming), allow (outgoing)")
+    assert ufw_plan(drifted, 22, ["any"], True, PORTS) == [
+        ["ufw", "allow", "from", "any", "to", "any", "port", "443", "proto", "udp", "comment", "HTTP/3"],
+        ["ufw", "default", "deny", "incoming"]]
+    assert ufw_plan(ACTIVE.replace("Status: active", "Status: inactive"), 22, ["any"], True, PORTS)[-1] == [
+        "ufw", "--force", "enable"]
+
+
+def test_limiting_ssh_to_a_network_adds_it_before_the_rule_for_any_source_goes():
+    plan = ufw_plan(ACTIVE, 22, ["10.1.2.3/8"], True, PORTS)
+    assert plan == [
+        ["ufw", "limit", "from", "10.0.0.0/8", "to", "any", "port", "22", "proto", "tcp", "comment", "SSH (server_setup)"],
+        ["ufw", "delete", "limit", "from", "any", "to", "any", "port", "22", "proto", "tcp"]]  # once, not twice
+
+
+def test_a_switch_to_allow_and_a_new_port_and_a_range_of_any_proto():
+    plan = ufw_plan(ACTIVE, 2222, ["any"], False, PORTS + [{"port": "6000:6010", "proto": "any"}])
+    assert plan == [
+        ["ufw", "allow", "from", "any", "to", "any", "port", "2222", "proto", "tcp", "comment", "SSH (server_setup)"],
+        ["ufw", "allow", "from", "any", "to", "any", "port", "6000:6010"]]  # the role's rule on 22 is not its port now
