@@ -15,6 +15,7 @@ import json
 import os
 import re
 import signal
+import shutil
 import subprocess
 import zipfile
 
@@ -234,17 +235,26 @@ def test_redeploy_with_the_same_design_keeps_every_record(host):
     assert site_answers(host)
 
 
-def test_bad_backup_settings_stop_a_standalone_pre_deploy_before_the_bundle_is_copied(host):
+def test_bad_backup_settings_stop_a_standalone_pre_deploy_before_the_bundle_is_copied(host, tmp_path):
     # converge.yml includes pre_deploy on its own, as the role's README shows (deploy.yml checks the settings in its
     # pre_tasks): a careless setting must stop the run before the new bundle reaches the server.
-    incoming = "/var/lib/pytrackdat-backup/incoming/ptdsite.zip"
-    before = host.check_output("sha256sum %s" % incoming)
-    rc, out = converge(bundle("v1"), "pytrackdat_backup_keep_daily=0", "pytrackdat_backup_keep_weekly=0")
+    # What pre_deploy copies bundles into, each file with its checksum.
+    incoming = "cd /var/lib/pytrackdat-backup/incoming && sha256sum -- *"
+    before = host.run(incoming)
+    assert before.rc == 0 and before.stdout.strip(), before.stderr  # the deploys so far left their copies
+    # A bundle this server has not received yet: v2-code with a zip comment (same files, another checksum).
+    new_bundle = tmp_path / "ptdsite.zip"
+    shutil.copyfile("%s/v2-code/ptdsite.zip" % FIXTURES, new_bundle)
+    with zipfile.ZipFile(new_bundle, "a") as archive:
+        archive.comment = b"not received yet"
+    rc, out = converge("pytrackdat_app_bundle=%s" % new_bundle, "pytrackdat_backup_keep_daily=0",
+                       "pytrackdat_backup_keep_weekly=0")
     assert rc != 0
     assert "keep_daily + keep_weekly > 0" in out and "Traceback" not in out, out[-3000:]
     assert task_status(out, "Check the backup settings before the new bundle is copied") == "fatal", out[-3000:]
     assert "Copy the new bundle to the server for the design check" not in out
-    assert host.check_output("sha256sum %s" % incoming) == before
+    after = host.run(incoming)
+    assert (after.rc, after.stdout) == (before.rc, before.stdout), after.stdout + after.stderr
     assert deployed(host, "v2-code") and site_answers(host)
 
 
