@@ -3,7 +3,7 @@
 """Control build mode puts the wheelhouse into the runtime image's build context with one command (it was a copy
 module run per wheel: ~0.2 s each on a first run). The role's own task, taken from images_control.yml, runs here on
 real files: every wheel arrives (0600, in a 0700 folder), a rerun changes nothing, a wheel changed in the context is
-copied back and named, and paths with spaces or quotes work."""
+copied back and named, and names with spaces, quotes or shell syntax are copied, never run."""
 
 from __future__ import annotations
 
@@ -50,7 +50,9 @@ def run_task(tmp_path, wheelhouse, wheels, control_dir):
 def test_the_wheelhouse_is_copied_once_and_a_changed_wheel_is_put_back(tmp_path):
     wheelhouse = tmp_path / "wheel's house"
     wheelhouse.mkdir()
-    wheels = ["a-1.0-py3-none-any.whl", "b c-2.0-py3-none-any.whl", "d-3.0-py3-none-any.whl"]
+    # a name with a space, and one an attacker who can drop a file into the wheelhouse might choose: copied as it is,
+    # never run
+    wheels = ["a-1.0-py3-none-any.whl", "b c-2.0-py3-none-any.whl", "d$(touch pwned)';`touch pwned2`-3.0.whl"]
     for index, name in enumerate(wheels):
         (wheelhouse / name).write_bytes(b"wheel %d" % index)
         (wheelhouse / name).chmod(0o644)
@@ -58,6 +60,7 @@ def test_the_wheelhouse_is_copied_once_and_a_changed_wheel_is_put_back(tmp_path)
     context = control_dir / "site one" / "wheels"
 
     assert run_task(tmp_path, wheelhouse, wheels, control_dir) == (True, wheels)
+    assert not list(tmp_path.rglob("pwned*")) and not list(Path.cwd().glob("pwned*"))
     assert sorted(os.listdir(context)) == sorted(wheels)
     assert stat.S_IMODE(context.stat().st_mode) == 0o700
     for index, name in enumerate(wheels):
