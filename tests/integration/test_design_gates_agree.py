@@ -56,6 +56,7 @@ def task(path, name):
 def render(text, **variables):
     env = jinja2.Environment(undefined=jinja2.StrictUndefined)
     env.filters.update(to_json=json.dumps, basename=os.path.basename)
+    env.tests.update(changed=lambda result: bool(result.get("changed")))
     return env.from_string(text).render(**variables)
 
 
@@ -118,23 +119,44 @@ def control_gate(world, old, new):
     return True, result["message"]
 
 
-def server_gate(world, old, new):
-    """pre_deploy.yml on the server where `old` is installed and `new`'s release arrived: refused?, message, result."""
-    compare = task(BACKUP / "tasks" / "pre_deploy.yml", "Compare the design (models and migrations) of the deployed code and the new bundle")
-    argv = [render(arg, _pytrackdat_backup_lib_dir=world["lib"], pytrackdat_backup_compose_project_dir=world["app_dirs"][old],
-                   _pytrackdat_backup_new_bundle_path=world["info"][new]["release"]["path"])
-            for arg in compare["ansible.builtin.command"]["argv"]]
-    argv[0] = sys.executable if argv[0] == "python3" else argv[0]
-    result = run(argv)
+LOOK = ("Look for the live database and the deployed code, compare the design with the new bundle's, read an earlier "
+        "carry-over's record")
+
+
+def server_gate(world, old, new, tmp_path):
+    """pre_deploy.yml on the server where `old` is installed and `new`'s release arrived: refused?, message, result.
+    Its one read (live data, design diff, carry-over record) runs as the task templates it, with python3 on PATH being
+    this Python, and its output is taken apart by the task that decides, with that task's own expressions."""
+    look = task(BACKUP / "tasks" / "pre_deploy.yml", LOOK)
+    database = tmp_path / "db.sqlite3"
+    database.write_bytes(b"")
+    variables = {"_pytrackdat_backup_lib_dir": world["lib"], "pytrackdat_backup_database": database,
+                 "pytrackdat_backup_compose_project_dir": world["app_dirs"][old], "ansible_check_mode": False,
+                 "_pytrackdat_backup_incoming": {"changed": True},
+                 "_pytrackdat_backup_new_bundle_path": world["info"][new]["release"]["path"],
+                 "_pytrackdat_backup_carried_file": tmp_path / "no-carry-over.json"}
+    argv = [render(arg, **variables) for arg in look["ansible.builtin.command"]["argv"]]
+    shim = tmp_path / "bin"
+    shim.mkdir(exist_ok=True)
+    if not (shim / "python3").exists():
+        (shim / "python3").symlink_to(sys.executable)
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False,
+                          env=dict(os.environ, PATH="%s:%s" % (shim, os.environ["PATH"])))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.splitlines()[:2] == ["yes", "yes"], proc.stdout
+    decide = task(BACKUP / "tasks" / "pre_deploy.yml", "Decide what this deploy does with the data")["vars"]
+    read = render(decide["_read"], _pytrackdat_backup_live={"stdout": proc.stdout})
+    result = json.loads(render(decide["_design_text"], _read=read))
+    assert render(decide["_carried_text"], _read=read) == ""
     refuse = task(BACKUP / "tasks" / "pre_deploy.yml", "Refuse a changed design (nothing was changed)")
     assert refuse["ansible.builtin.fail"]["msg"] == "{{ _pytrackdat_backup_design.message }}"
     return not result["same"], result["message"], result
 
 
 @pytest.mark.parametrize("old, new, same", PAIRS, ids=["%s-to-%s" % p[:2] for p in PAIRS])
-def test_the_control_node_and_the_server_decide_the_same_and_say_the_same(world, old, new, same):
+def test_the_control_node_and_the_server_decide_the_same_and_say_the_same(world, old, new, same, tmp_path):
     control_refused, control_message = control_gate(world, old, new)
-    server_refused, server_message, result = server_gate(world, old, new)
+    server_refused, server_message, result = server_gate(world, old, new, tmp_path)
     assert control_refused == server_refused == (not same)
     assert control_message == server_message
     # One fingerprint: the server's design hashes are the bundle check's models_sha256 of the same code.
