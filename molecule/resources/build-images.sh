@@ -8,7 +8,7 @@
 set -euo pipefail
 
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-RECIPE_VERSION=4   # bump when the package list or the steps below change
+RECIPE_VERSION=5   # bump when the package list or the steps below change
 PACKAGES=systemd,systemd-sysv,dbus,python3,python3-apt,sudo,openssh-server,iproute2,ca-certificates,procps,curl,gnupg,locales,cron,less,zstd,sqlite3
 CHECK_ONLY=false
 if [ "${1:-}" = "--check" ]; then CHECK_ONLY=true; shift; fi   # say what is missing, build nothing
@@ -76,6 +76,9 @@ build() {
     printf 'deb %s %s main\ndeb %s %s-updates main\ndeb http://deb.debian.org/debian-security %s-security main\n' \
         "$MIRROR" "$suite" "$MIRROR" "$suite" "$suite" > "$rootfs/etc/apt/sources.list"
     rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+    # No package lists, dated long ago as on a cloud image: apt's cache_valid_time (the roles' 3600 s) then refreshes
+    # them. Left with the build's time, an image less than an hour old reads as a fresh, empty cache.
+    touch -d @0 "$rootfs"/var/lib/apt/lists
     tar -C "$rootfs" -c . | docker import \
         -c 'CMD ["/lib/systemd/systemd"]' -c 'ENV container=docker' \
         -c "LABEL pytrackdat.recipe=$RECIPE_VERSION" - "$tag" > /dev/null

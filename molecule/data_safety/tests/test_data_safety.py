@@ -251,7 +251,8 @@ def test_bad_backup_settings_stop_a_standalone_pre_deploy_before_the_bundle_is_c
                        "pytrackdat_backup_keep_weekly=0")
     assert rc != 0
     assert "keep_daily + keep_weekly > 0" in out and "Traceback" not in out, out[-3000:]
-    assert task_status(out, "Check the backup settings before the new bundle is copied") == "fatal", out[-3000:]
+    # pre_deploy's first check (inputs.yml's task, imported before the copy) is the one that stops the run
+    assert task_status(out, "Check the inputs and the off-site settings") == "fatal", out[-3000:]
     assert "Copy the new bundle to the server for the design check" not in out
     after = host.run(incoming)
     assert (after.rc, after.stdout) == (before.rc, before.stdout), after.stdout + after.stderr
