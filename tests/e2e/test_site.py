@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import re
 import shlex
 import shutil
@@ -36,6 +37,7 @@ SAMPLE_ROW = {"date": "2026-06-15", "sex": "F", "site": "Browser-Creek"}
 # PyTrackDat names each design table's model PyTrackDat<Table>: admin URLs /core/pytrackdat<table>/.
 TABLES = ["pytrackdatsample", "pytrackdatsite"]
 SCREENSHOT = harness.REPO / "docs" / "screenshot.png"
+ISOLATED_BROWSER = Path(__file__).with_name("isolated_browser.py")
 
 # Runs on the server (python3 as root through sudo, the database opened read-only): the records, the site table's
 # columns, the deployed state, the PyTrackDat snapshots and the backup archives, as JSON.
@@ -232,13 +234,17 @@ def test_browser_logs_in_adds_a_record_to_each_table_and_takes_a_snapshot(drople
     playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (requirements-dev.txt)")
     args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--no-first-run",
-            f"--host-resolver-rules=MAP {DOMAIN} {address}",
+            # The browser runs in a network namespace of its own, where 127.0.0.1:443 is the droplet's 443
+            # (isolated_browser.py): Molecule's containers coming and going beside this lane cannot abort its pages.
+            f"--host-resolver-rules=MAP {DOMAIN} 127.0.0.1",
             # Chromium does not know Pebble's per-run root; trust exactly the certificate verified in the test above.
             f"--ignore-certificate-errors-spki-list={_served_spki_hash(address)}"]
     site = f"https://{DOMAIN}"
     shot = artifacts / "site-admin.png"
     with playwright_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        browser = pw.chromium.launch(executable_path=str(ISOLATED_BROWSER), args=args,
+                                     env={**os.environ, "PTD_BROWSER": "/usr/bin/chromium", "PTD_BROWSER_TARGET": address,
+                                          "PTD_BROWSER_PORTS": "443"})
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 800})
             page.goto(f"{site}/", timeout=30000)
