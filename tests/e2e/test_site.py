@@ -9,14 +9,11 @@ The tests run in file order and share one droplet; each later test needs the ear
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
-import os
 import re
 import shlex
 import shutil
-import socket
 import ssl
 import subprocess
 import threading
@@ -26,7 +23,10 @@ from pathlib import Path
 
 import pytest
 
+from playwright.sync_api import sync_playwright
+
 from tests.e2e import drift, harness, web
+from tests.e2e.browser import launch as browser_launch, save_and_wait
 
 DOMAIN = harness.DOMAIN
 STATE = {}
@@ -37,7 +37,6 @@ SAMPLE_ROW = {"date": "2026-06-15", "sex": "F", "site": "Browser-Creek"}
 # PyTrackDat names each design table's model PyTrackDat<Table>: admin URLs /core/pytrackdat<table>/.
 TABLES = ["pytrackdatsample", "pytrackdatsite"]
 SCREENSHOT = harness.REPO / "docs" / "screenshot.png"
-ISOLATED_BROWSER = Path(__file__).with_name("isolated_browser.py")
 
 # Runs on the server (python3 as root through sudo, the database opened read-only): the records, the site table's
 # columns, the deployed state, the PyTrackDat snapshots and the backup archives, as JSON.
@@ -111,6 +110,10 @@ def _records(server):
 
 # --------------------------------------------------------------------------------------------- DigitalOcean path
 def test_first_run_provisions_sets_up_and_deploys(droplet_site, artifacts, measurements):
+    # The site's runtime image is built by this run (from Docker's build cache when an earlier run left it), so the
+    # first run goes the way a new control node goes: the image builds while the server is set up.
+    for image in _docker_out("image", "ls", "--format", "{{.Repository}}:{{.Tag}}", f"pytrackdat-runtime/{harness.SITE_NAME}").split():
+        _docker_out("image", "rm", image)
     run = harness.run_playbook("site.yml", droplet_site["inventory"], droplet_site["env"], artifacts / "site-first-run.log")
     _never_printed(run, droplet_site["password"])
     if run.rc:
@@ -126,6 +129,17 @@ def test_first_run_provisions_sets_up_and_deploys(droplet_site, artifacts, measu
     measurements["first_run_unavoidable"] = run.unavoidable()
     # Control build mode, zstd on both ends: the runtime image travels compressed.
     assert "TASK [pytrackdat.deploy.pytrackdat_app : Load the images on the server (zstd)]" in run.output, run.log_path
+    # site.yml, control build mode: the setup play checks the bundle and starts the image build in the background
+    # (prebuild.yml); the deploy play waits for that build and never builds a second time.
+    background = "TASK [pytrackdat.deploy.pytrackdat_app : Build each image (in the background, while the server is set up)]"
+    setup_play = run.output.index("PLAY [Set up the server (admin user, SSH, firewall, updates)]")
+    deploy_play = run.output.index("PLAY [Deploy the PyTrackDat site and its backups]")
+    assert setup_play < run.output.index(background) < run.output.index("TASK [pytrackdat.deploy.server_setup :") < deploy_play
+    assert "TASK [pytrackdat.deploy.pytrackdat_app : Build each image]" not in run.output, run.log_path
+    assert deploy_play < run.output.index("TASK [pytrackdat.deploy.pytrackdat_app : Wait for the image build that started"), run.log_path
+    assert run.output.count("TASK [pytrackdat.deploy.pytrackdat_app : Check the bundle on the control node and pack") == 1
+    measurements["background_build_seconds"] = run.background_build_seconds()
+    assert measurements["background_build_seconds"] > 0, run.log_path
     STATE["address"] = address
 
 
@@ -202,49 +216,14 @@ def test_site_serves_a_certificate_from_the_acme_server(droplet_site, artifacts)
         301, f"https://{DOMAIN}/login/?next=/")  # Caddy's redir ... permanent
 
 
-def _served_spki_hash(address):
-    """base64(sha256(SubjectPublicKeyInfo)) of the certificate the site serves, for Chromium's pin list."""
-    from cryptography import x509  # pylint: disable=import-outside-toplevel
-    from cryptography.hazmat.primitives import serialization  # pylint: disable=import-outside-toplevel
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE  # only reads the certificate; the chain was verified in the test before
-    with socket.create_connection((address, 443), timeout=10) as raw:
-        with context.wrap_socket(raw, server_hostname=DOMAIN) as tls:
-            der = tls.getpeercert(binary_form=True)
-    spki = x509.load_der_x509_certificate(der).public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return base64.b64encode(hashlib.sha256(spki).digest()).decode()
-
-
-def _save_and_wait(page, listing_path):
-    """Click the admin form's Save and wait for the table's list; on a form error, fail with Django's message."""
-    page.click("input[name=_save]")
-    try:
-        page.wait_for_url(f"https://{DOMAIN}{listing_path}", timeout=30000)
-    except Exception as exc:  # playwright's TimeoutError
-        errors = page.locator(".errornote, .errorlist").all_inner_texts()
-        raise AssertionError(f"saving did not lead to {listing_path} (now {page.url}): {errors or exc}") from None
-
-
 def test_browser_logs_in_adds_a_record_to_each_table_and_takes_a_snapshot(droplet_site, artifacts):
     address = _require("address")
     _require("cafile")  # the served chain was verified against Pebble's root above
     _require("server")
-    playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (requirements-dev.txt)")
-    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run",
-            # The browser runs in a network namespace of its own, where 127.0.0.1:443 is the droplet's 443
-            # (isolated_browser.py): Molecule's containers coming and going beside this lane cannot abort its pages.
-            f"--host-resolver-rules=MAP {DOMAIN} 127.0.0.1",
-            # Chromium does not know Pebble's per-run root; trust exactly the certificate verified in the test above.
-            f"--ignore-certificate-errors-spki-list={_served_spki_hash(address)}"]
     site = f"https://{DOMAIN}"
     shot = artifacts / "site-admin.png"
-    with playwright_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(ISOLATED_BROWSER), args=args,
-                                     env={**os.environ, "PTD_BROWSER": "/usr/bin/chromium", "PTD_BROWSER_TARGET": address,
-                                          "PTD_BROWSER_PORTS": "443"})
+    with sync_playwright() as pw:
+        browser = browser_launch(pw, address)
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 800})
             page.goto(f"{site}/", timeout=30000)
@@ -265,17 +244,17 @@ def test_browser_logs_in_adds_a_record_to_each_table_and_takes_a_snapshot(drople
             page.goto(f"{site}/core/pytrackdatsite/add/", timeout=30000)
             page.fill("[name=site_name]", SITE_ROW["site_name"])
             page.fill("[name=latitude]", SITE_ROW["latitude"])
-            _save_and_wait(page, "/core/pytrackdatsite/")
+            save_and_wait(page, "/core/pytrackdatsite/")
             assert SITE_ROW["site_name"] in page.locator("#result_list").inner_text()
             page.goto(f"{site}/core/pytrackdatsample/add/", timeout=30000)
             page.fill("[name=date]", SAMPLE_ROW["date"])
             page.select_option("select[name=sex]", SAMPLE_ROW["sex"])
             page.select_option("select[name=site]", SAMPLE_ROW["site"])
-            _save_and_wait(page, "/core/pytrackdatsample/")
+            save_and_wait(page, "/core/pytrackdatsample/")
             assert SAMPLE_ROW["site"] in page.locator("#result_list").inner_text()
             # A PyTrackDat snapshot (its own copy of the database, listed in the admin).
             page.goto(f"{site}/snapshot_manager/snapshot/add/", timeout=30000)
-            _save_and_wait(page, "/snapshot_manager/snapshot/")
+            save_and_wait(page, "/snapshot_manager/snapshot/")
             assert re.search(r"snapshot-[0-9_.:-]+\.sqlite3", page.locator("#result_list").inner_text())
             # The logged-in admin home: the design's tables and what was just done (docs/screenshot.png).
             page.goto(f"{site}/", timeout=30000)
