@@ -11,8 +11,9 @@ side-by-side timing of first runs (A B A B pairs, whole processes):
 Each run destroys the demo droplet (destroy.yml, the same for both trees), then runs site.yml, which creates a new
 droplet and sets up, installs and deploys everything on it. The design's bundle and the runtime image stay on the
 control node between runs (as for a second site from one control node): what differs is the server's side and the
-ship. Both parts' seconds are appended to --times (JSON lines), so the destroy can be told apart from the run.
-Exits 1 unless both succeed."""
+ship. With --cold-image, the runtime image and Docker's build cache go too (before the timed run), so the image
+builds from nothing, as on a new control node. Both parts' seconds are appended to --times (JSON lines), so the
+destroy can be told apart from the run. Exits 1 unless both succeed."""
 
 from __future__ import annotations
 
@@ -38,18 +39,28 @@ def playbook(tree: Path, env: dict, name: str, *extra: str) -> tuple[int, float,
 
 
 def main() -> int:
-    args, _emulator, env = demo_args(__doc__, lambda parser: parser.add_argument(
-        "--times", type=Path, default=REPO / "build" / "first-run-ab.jsonl"))
+    def extra(parser):
+        parser.add_argument("--times", type=Path, default=REPO / "build" / "first-run-ab.jsonl")
+        parser.add_argument("--cold-image", action="store_true", help="remove the runtime image and the build cache first")
+
+    args, _emulator, env = demo_args(__doc__, extra)
     tree = args.tree
     rc, destroy_s, out = playbook(tree, env, "destroy.yml", "-e", "confirm_destroy=" + harness.DROPLET_NAME)
     if rc != 0:
         print(out[-4000:], file=sys.stderr)
         return 1
+    if args.cold_image:
+        images = subprocess.run(["docker", "image", "ls", "-q", "pytrackdat-runtime/*"], capture_output=True,
+                                text=True, check=True).stdout.split()
+        if images:
+            subprocess.run(["docker", "image", "rm", "-f", *sorted(set(images))], capture_output=True, check=True)
+        subprocess.run(["docker", "builder", "prune", "-af"], capture_output=True, check=True)
     rc, site_s, out = playbook(tree, env, "site.yml")
     args.times.parent.mkdir(parents=True, exist_ok=True)
     with args.times.open("a", encoding="utf-8") as handle:
         handle.write(json.dumps({"tree": str(tree), "destroy_s": round(destroy_s, 1), "site_s": round(site_s, 1),
-                                 "rc": rc, "at": time.strftime("%Y-%m-%d %H:%M:%S")}) + "\n")
+                                 "rc": rc, "cold_image": args.cold_image,
+                                 "at": time.strftime("%Y-%m-%d %H:%M:%S")}) + "\n")
     if rc != 0:
         print(out[-4000:], file=sys.stderr)
         return 1

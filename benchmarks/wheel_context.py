@@ -32,7 +32,10 @@ BLOCK = "Build the images on the control node"
 
 
 def wheel_tasks(tree: Path) -> list:
-    tasks = yaml.safe_load((tree / "roles/pytrackdat_app/tasks/images_control.yml").read_text(encoding="utf-8"))
+    # images_build.yml since the image builds in the background in site.yml (before: images_control.yml)
+    tasks_dir = tree / "roles/pytrackdat_app/tasks"
+    path = tasks_dir / "images_build.yml" if (tasks_dir / "images_build.yml").exists() else tasks_dir / "images_control.yml"
+    tasks = yaml.safe_load(path.read_text(encoding="utf-8"))
     block = next(task for task in tasks if task.get("name") == BLOCK)
     return [task for task in block["block"] if "wheel" in task.get("name", "").lower()]
 

@@ -264,7 +264,7 @@ class PlaybookRun:
     def background_build_seconds(self) -> float:
         """The image build that ran in the background while the server was set up (0 when there was none)."""
         return round(sum(int(h) * 3600 + int(m) * 60 + float(s)
-                         for h, m, s in re.findall(r" built in (\d+):(\d+):(\d+(?:\.\d+)?)", self.output)), 1)
+                         for h, m, s in re.findall(r"\sbuilt\s+in\s+(\d+):(\d+):(\d+(?:\.\d+)?)", self.output)), 1)
 
     def tail(self, lines=60):
         return "\n".join(self.output.splitlines()[-lines:])

@@ -138,6 +138,8 @@ def test_first_run_provisions_sets_up_and_deploys(droplet_site, artifacts, measu
     assert "TASK [pytrackdat.deploy.pytrackdat_app : Build each image]" not in run.output, run.log_path
     assert deploy_play < run.output.index("TASK [pytrackdat.deploy.pytrackdat_app : Wait for the image build that started"), run.log_path
     assert run.output.count("TASK [pytrackdat.deploy.pytrackdat_app : Check the bundle on the control node and pack") == 1
+    # ... which also wrote the compressed archive the server needs; the deploy play shipped that one.
+    assert re.search(r"\sbuilt\s+in\s+[0-9:.]+\s+and\s+saved\s+for\s+the\s+server\s", run.output), run.log_path
     measurements["background_build_seconds"] = run.background_build_seconds()
     assert measurements["background_build_seconds"] > 0, run.log_path
     STATE["address"] = address

@@ -1,7 +1,7 @@
 # Copyright: (c) 2026, pytrackdat.deploy contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Control build mode puts the wheelhouse into the runtime image's build context with one command (it was a copy
-module run per wheel: ~0.2 s each on a first run). The role's own task, taken from images_control.yml, runs here on
+module run per wheel: ~0.2 s each on a first run). The role's own task, taken from images_build.yml, runs here on
 real files: every wheel arrives (0600, in a 0700 folder), a rerun changes nothing, a wheel changed in the context is
 copied back and named, and names with spaces, quotes or shell syntax are copied, never run."""
 
@@ -22,9 +22,9 @@ TASK_NAME = "Put the wheelhouse into the runtime build context (debian runtime)"
 
 
 def role_task():
-    tasks = yaml.safe_load(Path(ROOT, "roles/pytrackdat_app/tasks/images_control.yml").read_text())
+    tasks = yaml.safe_load(Path(ROOT, "roles/pytrackdat_app/tasks/images_build.yml").read_text())
     found = [task for block in tasks for task in block.get("block", [block]) if task.get("name") == TASK_NAME]
-    assert len(found) == 1, "images_control.yml must hold the task %r once" % TASK_NAME
+    assert len(found) == 1, "images_build.yml must hold the task %r once" % TASK_NAME
     return found[0]
 
 

@@ -1,0 +1,112 @@
+# Copyright: (c) 2026, pytrackdat.deploy contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""site.yml's control build mode builds the runtime image in the background while the server is set up, then saves
+the archive the server needs (prebuild.yml); the deploy play waits for that job (images_control.yml). The role's own
+tasks run here with this machine's Docker: a build that works gives the image's id, a private zstd archive of that
+image and the message the e2e timings read; a build that fails stops the run at the wait with Docker's own error
+and leaves no archive behind."""
+
+from __future__ import annotations
+
+import json
+import stat
+import subprocess
+import sys
+import tarfile
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.unit.plugins.conftest import ROOT, ansible_env
+
+TASKS = Path(ROOT, "roles", "pytrackdat_app", "tasks")
+BUILD = "Build each image{{ ' (in the background, while the server is set up)' if _background else '' }}"
+WAIT = ["Wait for the image build that started while the server was set up", "Say how long the background build took",
+        "Note the image ids on the control node (image name -> id)"]
+SAVE = "Save the changed images on the control node (compressed with zstd when both ends have it)"
+
+
+def _tasks(path, names):
+    tasks = yaml.safe_load(path.read_text())
+    flat = [task for block in tasks for task in block.get("block", [block])]
+    found = [next((task for task in flat if task.get("name") == name), None) for name in names]
+    assert None not in found, f"{path.name} must hold the tasks {names}"
+    return found
+
+
+def _with_vars(task, extra):
+    return {**task, "vars": {**task.get("vars", {}), **extra}}
+
+
+def _run(tmp_path, dockerfile, ref):
+    save = _tasks(TASKS / "images_control.yml", [SAVE])[0]
+    context = tmp_path / "build" / "site" / "ctx"
+    context.mkdir(parents=True, exist_ok=True)
+    (context / "Dockerfile").write_text(dockerfile)
+    (context / "hello.txt").write_text("built in the background\n")
+    role_vars = yaml.safe_load(Path(ROOT, "roles", "pytrackdat_app", "vars", "main.yml").read_text())
+    play = [{
+        "name": "The app role's background build", "hosts": "localhost", "gather_facts": False,
+        "vars": {**role_vars, "_pytrackdat_app_build_in_background": True,
+                 "_pytrackdat_app_control_dir": str(tmp_path / "build"), "pytrackdat_app_layout": {"site": "site"},
+                 "_pytrackdat_app_control_builds": {"runtime": {"context": "ctx", "dockerfile": "Dockerfile", "ref": ref}},
+                 # prebuild.yml's record of the build it started, and the deploy play's key: the same here
+                 "_pytrackdat_app_build_key": "key", "_pytrackdat_app_prebuilt_for": "key",
+                 "_pytrackdat_app_runtime_image": ref, "_pytrackdat_app_local_runtime": {"rc": 1}},
+        "tasks": _tasks(TASKS / "images_build.yml", [BUILD]) + _tasks(TASKS / "images_control.yml", WAIT)
+        + [{"name": "Show the ids", "ansible.builtin.debug": {"var": "_pytrackdat_app_local_ids"}}]
+        # The deploy play's save: it takes the background job's archive for the server that lacks that image (and
+        # has zstd), and saves afresh otherwise (here: a server without zstd gets a plain archive).
+        + [_with_vars(save, {"_pytrackdat_app_ship_images": [ref], "_pytrackdat_app_server_zstd": zstd})
+           for zstd in (True, False)],
+    }]
+    playbook = tmp_path / "play.yml"
+    playbook.write_text(yaml.safe_dump(play))
+    env = dict(ansible_env(), ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
+    proc = subprocess.run(["ansible-playbook", "-i", "localhost,", "-c", "local", "-e",
+                           "ansible_python_interpreter=" + sys.executable, str(playbook)], capture_output=True,
+                          text=True, env=env, timeout=600, check=False)
+    return proc, tmp_path / "build" / "images-localhost.tar.zst"
+
+
+@pytest.fixture
+def image_ref():
+    ref = f"ptd-background-test/{uuid.uuid4().hex[:12]}:1"
+    yield ref
+    subprocess.run(["docker", "image", "rm", "-f", ref], capture_output=True, check=False)
+
+
+def test_the_background_build_gives_the_image_and_its_archive(tmp_path, image_ref):
+    proc, archive = _run(tmp_path, "FROM scratch\nCOPY hello.txt /hello.txt\n", image_ref)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    tasks = json.loads(proc.stdout)["plays"][0]["tasks"]
+    started = tasks[0]["hosts"]["localhost"]["results"][0]
+    assert started.get("ansible_job_id") and not started.get("finished"), started  # it ran in the background
+    said = tasks[2]["hosts"]["localhost"]["msg"]
+    assert said.startswith(f"{image_ref} built in 0:") and " and saved for the server " in said, said
+    image_id = subprocess.run(["docker", "image", "inspect", "-f", "{{.Id}}", image_ref], capture_output=True,
+                              text=True, check=True).stdout.strip()
+    assert tasks[4]["hosts"]["localhost"]["_pytrackdat_app_local_ids"] == {image_ref: image_id}
+    # The archive the deploy play ships: private, and `docker save` of exactly that image.
+    assert stat.S_IMODE(archive.stat().st_mode) == 0o600
+    unpacked = subprocess.run(["zstd", "-dc", str(archive)], capture_output=True, check=True).stdout
+    (tmp_path / "images.tar").write_bytes(unpacked)
+    with tarfile.open(tmp_path / "images.tar") as saved:
+        manifest = json.load(saved.extractfile("manifest.json"))
+    assert [entry["RepoTags"] for entry in manifest] == [[image_ref]], manifest
+    taken, fresh = (tasks[index]["hosts"]["localhost"] for index in (5, 6))
+    assert taken["stdout"] == f"{archive}" and "then echo" in taken["cmd"] and "if true;" in taken["cmd"], taken
+    assert fresh["stdout"] == str(archive)[:-len(".zst")] and "if false;" in fresh["cmd"], fresh
+
+
+def test_a_failed_background_build_stops_the_run_at_the_wait_with_dockers_error(tmp_path, image_ref):
+    proc, archive = _run(tmp_path, "FROM scratch\nCOPY no-such-file.txt /x\n", image_ref)
+    assert proc.returncode != 0
+    tasks = json.loads(proc.stdout)["plays"][0]["tasks"]
+    wait = tasks[1]["hosts"]["localhost"]
+    assert tasks[1]["task"]["name"] == WAIT[0] and wait.get("failed"), wait
+    assert "no-such-file.txt" in json.dumps(wait), wait  # Docker's own words reach the user
+    assert len(tasks) == 2, [task["task"]["name"] for task in tasks]  # nothing after the wait ran
+    assert not archive.exists()
