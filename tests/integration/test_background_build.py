@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import stat
 import subprocess
-import sys
 import tarfile
 import uuid
 from pathlib import Path
@@ -19,7 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.unit.plugins.conftest import ROOT, ansible_env
+from tests.integration.local_play import run_local_play
+from tests.unit.plugins.conftest import ROOT
 
 TASKS = Path(ROOT, "roles", "pytrackdat_app", "tasks")
 BUILD = "Build each image{{ ' (in the background, while the server is set up)' if _background else '' }}"
@@ -62,12 +62,7 @@ def _run(tmp_path, dockerfile, ref):
         + [_with_vars(save, {"_pytrackdat_app_ship_images": [ref], "_pytrackdat_app_server_zstd": zstd})
            for zstd in (True, False)],
     }]
-    playbook = tmp_path / "play.yml"
-    playbook.write_text(yaml.safe_dump(play))
-    env = dict(ansible_env(), ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
-    proc = subprocess.run(["ansible-playbook", "-i", "localhost,", "-c", "local", "-e",
-                           "ansible_python_interpreter=" + sys.executable, str(playbook)], capture_output=True,
-                          text=True, env=env, timeout=600, check=False)
+    proc = run_local_play(tmp_path, play, timeout=600)
     return proc, tmp_path / "build" / "images-localhost.tar.zst"
 
 

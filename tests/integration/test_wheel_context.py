@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import yaml
 
-from tests.unit.plugins.conftest import ROOT, ansible_env
+from tests.integration.local_play import run_local_play
+from tests.unit.plugins.conftest import ROOT
 
 TASK_NAME = "Put the wheelhouse into the runtime build context (debian runtime)"
 
@@ -36,12 +35,7 @@ def run_task(tmp_path, wheelhouse, wheels, control_dir):
                  "pytrackdat_app_layout": {"site": "site one"}},
         "tasks": [role_task()],
     }]
-    playbook = tmp_path / "play.yml"
-    playbook.write_text(yaml.safe_dump(play))
-    env = dict(ansible_env(), ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
-    proc = subprocess.run(["ansible-playbook", "-i", "localhost,", "-c", "local", "-e",
-                           "ansible_python_interpreter=" + sys.executable, str(playbook)], capture_output=True,
-                          text=True, env=env, timeout=300, check=False)
+    proc = run_local_play(tmp_path, play)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     result = json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
     return result["changed"], result["stdout_lines"]
