@@ -86,6 +86,7 @@ def test_the_background_build_gives_the_image_and_its_archive(tmp_path, image_re
     assert tasks[4]["hosts"]["localhost"]["_pytrackdat_app_local_ids"] == {image_ref: image_id}
     # The archive the deploy play ships: private, and `docker save` of exactly that image.
     assert stat.S_IMODE(archive.stat().st_mode) == 0o600
+    assert not list(archive.parent.glob("*.part.*")), "the job's partial archive was left behind"
     unpacked = subprocess.run(["zstd", "-dc", str(archive)], capture_output=True, check=True).stdout
     (tmp_path / "images.tar").write_bytes(unpacked)
     with tarfile.open(tmp_path / "images.tar") as saved:
@@ -104,4 +105,4 @@ def test_a_failed_background_build_stops_the_run_at_the_wait_with_dockers_error(
     assert tasks[1]["task"]["name"] == WAIT[0] and wait.get("failed"), wait
     assert "no-such-file.txt" in json.dumps(wait), wait  # Docker's own words reach the user
     assert len(tasks) == 2, [task["task"]["name"] for task in tasks]  # nothing after the wait ran
-    assert not archive.exists()
+    assert not archive.exists() and not list(archive.parent.glob("*.part.*"))
