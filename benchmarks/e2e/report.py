@@ -156,7 +156,7 @@ def unavoidable_lines(data):
             "| Part | Seconds |", "|---|---|",
             f"| apt installs (server_setup, docker, Caddy) | {parts.get('apt')} |",
             f"| runtime image (build, ship) | {parts.get('image')} |",
-            *([f"| ... of which the build, on the control node while the server was set up (background) | "
+            *([f"| ... of which the build and save, on the control node while the server was set up (background job) | "
                f"{data['background_build_seconds']} |"] if data.get("background_build_seconds") else []),
             f"| droplet create and boot (DigitalOcean; the emulator here) | {parts.get('droplet')} |",
             f"| PyTrackDat's generator | {parts.get('generate')} |",
