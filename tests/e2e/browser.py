@@ -9,13 +9,12 @@ import hashlib
 import os
 import socket
 import ssl
-from pathlib import Path
+import tempfile
 
-from tests.e2e import harness
+from tests.e2e import harness, isolated_browser
 
 DOMAIN = harness.DOMAIN
 CHROMIUM = "/usr/bin/chromium"
-ISOLATED_BROWSER = Path(__file__).with_name("isolated_browser.py")
 
 
 def served_spki_hash(address):
@@ -43,9 +42,11 @@ def launch(pw, address):
             f"--host-resolver-rules=MAP {DOMAIN} 127.0.0.1",
             # Chromium does not know Pebble's per-run root; trust exactly the certificate the site serves.
             f"--ignore-certificate-errors-spki-list={served_spki_hash(address)}"]
-    return pw.chromium.launch(executable_path=str(ISOLATED_BROWSER), args=args,
-                              env={**os.environ, "PTD_BROWSER": CHROMIUM, "PTD_BROWSER_TARGET": address,
-                                   "PTD_BROWSER_PORTS": "443"})
+    # (the wrapper is read when the browser starts: it may go once Playwright is connected)
+    with tempfile.TemporaryDirectory() as folder:
+        return pw.chromium.launch(executable_path=str(isolated_browser.wrapper(folder)), args=args,
+                                  env={**os.environ, "PTD_BROWSER": CHROMIUM, "PTD_BROWSER_TARGET": address,
+                                       "PTD_BROWSER_PORTS": "443"})
 
 
 def save_and_wait(page, listing_path):

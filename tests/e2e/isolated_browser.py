@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: (c) 2026, pytrackdat.deploy contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Start Chromium in a network namespace of its own, so that other containers coming and going cannot break it.
@@ -8,7 +7,8 @@ whenever an address or interface appears or goes on the machine. Docker adds one
 while ``make test`` runs Molecule lanes beside the end-to-end lane, a page load could fail for no fault of the site
 (CI, stop 31: ``Page.goto: net::ERR_NETWORK_CHANGED``). Here Chromium sees only its own loopback, which never changes.
 
-Playwright runs this file as the browser (``executable_path``), with the environment naming the real one:
+Playwright runs it as the browser (``executable_path``: the script ``wrapper()`` writes, which runs this file with
+this Python), with the environment naming the real one:
 ``PTD_BROWSER`` (the Chromium binary), ``PTD_BROWSER_TARGET`` (the address to reach) and ``PTD_BROWSER_PORTS``
 (comma separated). In the new namespace, 127.0.0.1:<port> is forwarded byte for byte to <target>:<port> in the
 machine's own namespace, so TLS stays end to end (map the site's name to 127.0.0.1 with --host-resolver-rules).
@@ -18,11 +18,13 @@ in the new one; it dies with the browser. Playwright's pipes (fds 3 and 4) go to
 import ctypes
 import fcntl
 import os
+import shlex
 import signal
 import socket
 import struct
 import sys
 import threading
+from pathlib import Path
 
 CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
@@ -76,7 +78,7 @@ def _pump(source, sink):
 
 def _forward(listener, target, port):
     while True:
-        inside, _ = listener.accept()
+        inside = listener.accept()[0]
         try:
             outside = socket.create_connection((target, port), timeout=30)
             outside.settimeout(None)
@@ -90,13 +92,21 @@ def _forward(listener, target, port):
 def _forwarder(channel, target, ports):
     """The child: stays in the machine's namespace, serves the listeners the browser's namespace sends over."""
     _check(_libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
-    _, fds, _, _ = socket.recv_fds(channel, 16, len(ports))
+    fds = socket.recv_fds(channel, 16, len(ports))[1]
     threads = [threading.Thread(target=_forward, args=(socket.socket(fileno=fd), target, port), daemon=True)
                for fd, port in zip(fds, ports)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+
+
+def wrapper(directory):
+    """Write, in `directory`, the executable Playwright starts as the browser: it runs this file with this Python."""
+    path = Path(directory) / "chromium-in-own-netns"
+    path.write_text(f"#!/bin/sh\nexec {shlex.quote(sys.executable)} {shlex.quote(__file__)} \"$@\"\n", encoding="utf-8")
+    path.chmod(0o700)
+    return path
 
 
 def main():

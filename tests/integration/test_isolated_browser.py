@@ -12,14 +12,16 @@ import shutil
 import socket
 import ssl
 import subprocess
+import tempfile
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from playwright import sync_api
 
-LAUNCHER = Path(__file__).resolve().parents[1] / "e2e" / "isolated_browser.py"
+from tests.e2e import isolated_browser
+
+LAUNCHER = isolated_browser.__file__
 CHROMIUM = "/usr/bin/chromium"
 NAME = "slow.example.test"
 BODY = b"<html><body>handshake done</body></html>"
@@ -53,7 +55,7 @@ def slow_tls_server(tmp_path):
         listener.settimeout(0.5)
         while not stop.is_set():
             try:
-                conn, _ = listener.accept()
+                conn = listener.accept()[0]
             except TimeoutError:
                 continue
             threading.Thread(target=serve, args=(conn,), daemon=True).start()
@@ -96,15 +98,17 @@ def interface_churn():
 def _load(pw, port, isolated, loads):
     args = ["--headless", "--no-sandbox", "--disable-gpu", "--ignore-certificate-errors"]
     if isolated:
-        browser = pw.chromium.launch(executable_path=str(LAUNCHER), args=[*args, f"--host-resolver-rules=MAP {NAME} 127.0.0.1"],
-                                     env={**os.environ, "PTD_BROWSER": CHROMIUM, "PTD_BROWSER_TARGET": "127.0.0.1",
-                                          "PTD_BROWSER_PORTS": str(port)})
+        with tempfile.TemporaryDirectory() as folder:
+            browser = pw.chromium.launch(executable_path=str(isolated_browser.wrapper(folder)),
+                                         args=[*args, f"--host-resolver-rules=MAP {NAME} 127.0.0.1"],
+                                         env={**os.environ, "PTD_BROWSER": CHROMIUM, "PTD_BROWSER_TARGET": "127.0.0.1",
+                                              "PTD_BROWSER_PORTS": str(port)})
     else:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=[*args, f"--host-resolver-rules=MAP {NAME} 127.0.0.1"])
     results = []
     try:
         page = browser.new_page()
-        for _ in range(loads):
+        for _load_number in range(loads):
             try:
                 page.goto(f"https://{NAME}:{port}/", timeout=20000)
                 results.append(page.content())
@@ -130,7 +134,7 @@ def test_the_forwarder_goes_with_the_browser(slow_tls_server):
         assert "handshake done" in _load(pw, slow_tls_server, isolated=True, loads=1)[0]
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        left = subprocess.run(["pgrep", "-f", str(LAUNCHER)], capture_output=True, text=True).stdout.split()
+        left = subprocess.run(["pgrep", "-f", LAUNCHER], capture_output=True, text=True, check=False).stdout.split()
         if not left:
             break
         time.sleep(0.1)
