@@ -129,12 +129,12 @@ def test_first_run_provisions_sets_up_and_deploys(droplet_site, artifacts, measu
     measurements["first_run_unavoidable"] = run.unavoidable()
     # Control build mode, zstd on both ends: the runtime image travels compressed.
     assert "TASK [pytrackdat.deploy.pytrackdat_app : Load the images on the server (zstd)]" in run.output, run.log_path
-    # site.yml, control build mode: the setup play checks the bundle and starts the image build in the background
-    # (prebuild.yml); the deploy play waits for that build and never builds a second time.
+    # site.yml, control build mode: a play before the setup checks the bundle and starts the image build in the
+    # background (prebuild.yml); the deploy play waits for that build and never builds a second time.
     background = "TASK [pytrackdat.deploy.pytrackdat_app : Build each image (in the background, while the server is set up)]"
     setup_play = run.output.index("PLAY [Set up the server (admin user, SSH, firewall, updates)]")
     deploy_play = run.output.index("PLAY [Deploy the PyTrackDat site and its backups]")
-    assert setup_play < run.output.index(background) < run.output.index("TASK [pytrackdat.deploy.server_setup :") < deploy_play
+    assert run.output.index(background) < setup_play < run.output.index("TASK [pytrackdat.deploy.server_setup :") < deploy_play
     assert "TASK [pytrackdat.deploy.pytrackdat_app : Build each image]" not in run.output, run.log_path
     assert deploy_play < run.output.index("TASK [pytrackdat.deploy.pytrackdat_app : Wait for the image build that started"), run.log_path
     assert run.output.count("TASK [pytrackdat.deploy.pytrackdat_app : Check the bundle on the control node and pack") == 1

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Both design gates of a deploy decide alike and say the same thing, on bundles PyTrackDat 0.2.1's generator made.
 
-The control-node gate (pytrackdat_app's validate.yml: check_bundle.py's models_sha256 against the deployed state, then
+The control-node gate (pytrackdat_app's validate_local.yml: check_bundle.py's models_sha256 against the deployed state, then
 ptd_designcheck.py describe) and the server-side gate (pytrackdat_backup's pre_deploy.yml: ptd_design.py diff of the
 installed code against the new release, run from the folder install.yml fills) are run here with the argv and stdin
 their tasks template, on the same pairs: the same bundle again, the same design regenerated, a changed design.
@@ -75,7 +75,7 @@ def world(tmp_path_factory):
                           capture_output=True, text=True, timeout=1800, check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
     made = json.loads(proc.stdout)
-    check = task(APP / "tasks" / "validate.yml", "Check the bundle on the control node and pack the release the server receives")
+    check = task(APP / "tasks" / "validate_local.yml", "Check the bundle on the control node and pack the release the server receives")
     info, app_dirs = {}, {}
     for variant in {p[0] for p in PAIRS} | {p[1] for p in PAIRS}:
         argv = [render(arg, ansible_playbook_python=sys.executable, role_path=APP, _source=made[variant],
