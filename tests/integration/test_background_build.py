@@ -25,6 +25,7 @@ TASKS = Path(ROOT, "roles", "pytrackdat_app", "tasks")
 BUILD = "Build each image{{ ' (in the background, while the server is set up)' if _background else '' }}"
 WAIT = ["Wait for the image build that started while the server was set up", "Say how long the background build took",
         "Note the image ids on the control node (image name -> id)"]
+LOOK = "Look for the runtime image on the control node (debian runtime)"
 SAVE = "Save the changed images on the control node (compressed with zstd when both ends have it)"
 
 
@@ -54,13 +55,14 @@ def _run(tmp_path, dockerfile, ref):
                  "_pytrackdat_app_control_builds": {"runtime": {"context": "ctx", "dockerfile": "Dockerfile", "ref": ref}},
                  # prebuild.yml's record of the build it started, and the deploy play's key: the same here
                  "_pytrackdat_app_build_key": "key", "_pytrackdat_app_prebuilt_for": "key",
-                 "_pytrackdat_app_runtime_image": ref, "_pytrackdat_app_local_runtime": {"rc": 1}},
-        "tasks": _tasks(TASKS / "images_build.yml", [BUILD]) + _tasks(TASKS / "images_control.yml", WAIT)
+                 "_pytrackdat_app_runtime_image": ref, "pytrackdat_app_runtime": "debian"},
+        # The control node's image looked for before the build (none yet) and after it (found, the same id).
+        "tasks": _tasks(TASKS / "images_build.yml", [LOOK, BUILD]) + _tasks(TASKS / "images_control.yml", WAIT)
         + [{"name": "Show the ids", "ansible.builtin.debug": {"var": "_pytrackdat_app_local_ids"}}]
         # The deploy play's save: it takes the background job's archive for the server that lacks that image (and
         # has zstd), and saves afresh otherwise (here: a server without zstd gets a plain archive).
         + [_with_vars(save, {"_pytrackdat_app_ship_images": [ref], "_pytrackdat_app_server_zstd": zstd})
-           for zstd in (True, False)],
+           for zstd in (True, False)] + _tasks(TASKS / "images_build.yml", [LOOK]),
     }]
     proc = run_local_play(tmp_path, play, timeout=600)
     return proc, tmp_path / "build" / "images-localhost.tar.zst"
@@ -77,6 +79,7 @@ def test_the_background_build_gives_the_image_and_its_archive(tmp_path, image_re
     proc, archive = _run(tmp_path, "FROM scratch\nCOPY hello.txt /hello.txt\n", image_ref)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     tasks = json.loads(proc.stdout)["plays"][0]["tasks"]
+    assert tasks.pop(0)["hosts"]["localhost"]["ansible_facts"]["_pytrackdat_app_local_runtime"] == {"rc": 1, "stdout": ""}
     started = tasks[0]["hosts"]["localhost"]["results"][0]
     assert started.get("ansible_job_id") and not started.get("finished"), started  # it ran in the background
     said = tasks[2]["hosts"]["localhost"]["msg"]
@@ -95,12 +98,13 @@ def test_the_background_build_gives_the_image_and_its_archive(tmp_path, image_re
     taken, fresh = (tasks[index]["hosts"]["localhost"] for index in (5, 6))
     assert taken["stdout"] == f"{archive}" and "then echo" in taken["cmd"] and "if true;" in taken["cmd"], taken
     assert fresh["stdout"] == str(archive)[:-len(".zst")] and "if false;" in fresh["cmd"], fresh
+    assert tasks[7]["hosts"]["localhost"]["ansible_facts"]["_pytrackdat_app_local_runtime"] == {"rc": 0, "stdout": image_id}
 
 
 def test_a_failed_background_build_stops_the_run_at_the_wait_with_dockers_error(tmp_path, image_ref):
     proc, archive = _run(tmp_path, "FROM scratch\nCOPY no-such-file.txt /x\n", image_ref)
     assert proc.returncode != 0
-    tasks = json.loads(proc.stdout)["plays"][0]["tasks"]
+    tasks = json.loads(proc.stdout)["plays"][0]["tasks"][1:]
     wait = tasks[1]["hosts"]["localhost"]
     assert tasks[1]["task"]["name"] == WAIT[0] and wait.get("failed"), wait
     assert "no-such-file.txt" in json.dumps(wait), wait  # Docker's own words reach the user
