@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import socket
 import ssl
-import tempfile
 
 from tests.e2e import harness, isolated_browser
 
@@ -42,11 +40,7 @@ def launch(pw, address):
             f"--host-resolver-rules=MAP {DOMAIN} 127.0.0.1",
             # Chromium does not know Pebble's per-run root; trust exactly the certificate the site serves.
             f"--ignore-certificate-errors-spki-list={served_spki_hash(address)}"]
-    # (the wrapper is read when the browser starts: it may go once Playwright is connected)
-    with tempfile.TemporaryDirectory() as folder:
-        return pw.chromium.launch(executable_path=str(isolated_browser.wrapper(folder)), args=args,
-                                  env={**os.environ, "PTD_BROWSER": CHROMIUM, "PTD_BROWSER_TARGET": address,
-                                       "PTD_BROWSER_PORTS": "443"})
+    return isolated_browser.launch(pw, CHROMIUM, address, [443], args)
 
 
 def save_and_wait(page, listing_path):

@@ -23,6 +23,7 @@ import signal
 import socket
 import struct
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -107,6 +108,16 @@ def wrapper(directory):
     path.write_text(f"#!/bin/sh\nexec {shlex.quote(sys.executable)} {shlex.quote(__file__)} \"$@\"\n", encoding="utf-8")
     path.chmod(0o700)
     return path
+
+
+def launch(pw, chromium, target, ports, args):
+    """Chromium (the binary `chromium`, started by Playwright's `pw` with `args`) in a network namespace of its own,
+    where 127.0.0.1:<port> reaches <target>:<port> for each of `ports`."""
+    # (the wrapper is read when the browser starts: it may go once Playwright is connected)
+    with tempfile.TemporaryDirectory() as folder:
+        return pw.chromium.launch(executable_path=str(wrapper(folder)), args=args,
+                                  env={**os.environ, "PTD_BROWSER": chromium, "PTD_BROWSER_TARGET": target,
+                                       "PTD_BROWSER_PORTS": ",".join(str(port) for port in ports)})
 
 
 def main():

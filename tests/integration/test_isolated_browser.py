@@ -12,7 +12,6 @@ import shutil
 import socket
 import ssl
 import subprocess
-import tempfile
 import threading
 import time
 
@@ -98,11 +97,8 @@ def interface_churn():
 def _load(pw, port, isolated, loads):
     args = ["--headless", "--no-sandbox", "--disable-gpu", "--ignore-certificate-errors"]
     if isolated:
-        with tempfile.TemporaryDirectory() as folder:
-            browser = pw.chromium.launch(executable_path=str(isolated_browser.wrapper(folder)),
-                                         args=[*args, f"--host-resolver-rules=MAP {NAME} 127.0.0.1"],
-                                         env={**os.environ, "PTD_BROWSER": CHROMIUM, "PTD_BROWSER_TARGET": "127.0.0.1",
-                                              "PTD_BROWSER_PORTS": str(port)})
+        browser = isolated_browser.launch(pw, CHROMIUM, "127.0.0.1", [port],
+                                          [*args, f"--host-resolver-rules=MAP {NAME} 127.0.0.1"])
     else:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=[*args, f"--host-resolver-rules=MAP {NAME} 127.0.0.1"])
     results = []
