@@ -158,6 +158,8 @@ def unavoidable_lines(data):
             f"| runtime image (build, ship) | {parts.get('image')} |",
             *([f"| ... of which the build and save, on the control node while the server was set up (background job) | "
                f"{data['background_build_seconds']} |"] if data.get("background_build_seconds") else []),
+            *([f"| ... of which the load on the server, in the background while Caddy and the code were installed | "
+               f"{data['background_load_seconds']} |"] if data.get("background_load_seconds") else []),
             f"| droplet create and boot (DigitalOcean; the emulator here) | {parts.get('droplet')} |",
             f"| PyTrackDat's generator | {parts.get('generate')} |",
             f"| **first run / (apt + image)** | {first} s / {base:.1f} s = **{ratio:.2f}x** "

@@ -258,13 +258,21 @@ class PlaybookRun:
                  for part, fragments in UNAVOIDABLE.items()}
         # In site.yml's control build mode, the image builds in the background while the server is set up: its task
         # only starts it, and the role reports the build's own duration (docker build's, "<image> built in h:mm:ss").
-        parts["image"] += self.background_build_seconds()
+        # Likewise the server loads the image in the background ("<image> loaded on the server in h:mm:ss").
+        parts["image"] += self.background_build_seconds() + self.background_load_seconds()
         return {part: round(seconds, 1) for part, seconds in parts.items()}
+
+    def _reported_seconds(self, words) -> float:
+        return round(sum(int(h) * 3600 + int(m) * 60 + float(s) for h, m, s in re.findall(
+            r"\s" + r"\s+".join(words.split()) + r"\s+(\d+):(\d+):(\d+(?:\.\d+)?)", self.output)), 1)
 
     def background_build_seconds(self) -> float:
         """The image build that ran in the background while the server was set up (0 when there was none)."""
-        return round(sum(int(h) * 3600 + int(m) * 60 + float(s)
-                         for h, m, s in re.findall(r"\sbuilt\s+in\s+(\d+):(\d+):(\d+(?:\.\d+)?)", self.output)), 1)
+        return self._reported_seconds("built in")
+
+    def background_load_seconds(self) -> float:
+        """The image load that ran on the server in the background while the deploy went on (0 when none)."""
+        return self._reported_seconds("loaded on the server in")
 
     def tail(self, lines=60):
         return "\n".join(self.output.splitlines()[-lines:])

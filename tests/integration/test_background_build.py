@@ -60,7 +60,7 @@ def _run(tmp_path, dockerfile, ref):
         "tasks": _tasks(TASKS / "images_build.yml", [LOOK, BUILD]) + _tasks(TASKS / "images_control.yml", WAIT)
         + [{"name": "Show the ids", "ansible.builtin.debug": {"var": "_pytrackdat_app_local_ids"}}]
         # The deploy play's save: it takes the background job's archive for the server that lacks that image (and
-        # has zstd), and saves afresh otherwise (here: a server without zstd gets a plain archive).
+        # reads zstd: Docker 23 or later), and saves afresh otherwise (a server with an older Docker gets a plain archive).
         + [_with_vars(save, {"_pytrackdat_app_ship_images": [ref], "_pytrackdat_app_server_zstd": zstd})
            for zstd in (True, False)] + _tasks(TASKS / "images_build.yml", [LOOK]),
     }]

@@ -134,7 +134,7 @@ def test_no_role_task_runs_once_for_all_hosts():
 # state and inputs are unchanged; its inputs are the variables listed in vars/main.yml. A variable the platform reads
 # but the list lacks would be a change that is never applied.
 APP = REPO / "roles" / "pytrackdat_app"
-PLATFORM_FILES = ["tasks/platform.yml", "tasks/front.yml", "tasks/caddy.yml", "tasks/firewall.yml", "handlers/main.yml",
+PLATFORM_FILES = ["tasks/site_folders.yml", "tasks/platform.yml", "tasks/front.yml", "tasks/caddy.yml", "tasks/firewall.yml", "handlers/main.yml",
                   "templates/Caddyfile.j2", "templates/state_platform.sh.j2"]
 
 
