@@ -83,6 +83,14 @@ def test_docker_service_is_enabled_and_running(host):
     assert docker.is_running
 
 
+def test_debian_gets_the_named_packages_and_none_of_apts_recommended_extras(host):
+    # docker.io recommends git, needrestart and criu (with perl, python3 and protobuf libraries), none of which the
+    # engine needs; AppArmor's parser, which Debian's AppArmor kernel needs to load Docker's profile, is named.
+    installed = host.check_output("dpkg-query -W -f '${Package} ${Status}\\n' | awk '$4 == \"installed\" {print $1}'").split()
+    assert {"docker.io", "docker-cli", "docker-compose", "apparmor", "ca-certificates"} <= set(installed)
+    assert not {"git", "needrestart", "criu", "perl"} & set(installed), sorted({"git", "needrestart", "criu", "perl"} & set(installed))
+
+
 def test_compose_v2_plugin_is_installed(host):
     assert host.file("/usr/libexec/docker/cli-plugins/docker-compose").is_file
     version = host.check_output("docker compose version --short")
