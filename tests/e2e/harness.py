@@ -274,6 +274,13 @@ class PlaybookRun:
         """The image load that ran on the server in the background while the deploy went on (0 when none)."""
         return self._reported_seconds("loaded on the server in")
 
+    def overlapped_seconds(self) -> float:
+        """Of the background build and load, the seconds other work ran beside them: their durations less the time
+        the run waited for them."""
+        waited = sum(self.task_seconds("Wait for the image build that started while the server was set up")
+                     + self.task_seconds("Wait until the images are loaded on the server"))
+        return round(max(0.0, self.background_build_seconds() + self.background_load_seconds() - waited), 1)
+
     def tail(self, lines=60):
         return "\n".join(self.output.splitlines()[-lines:])
 
