@@ -64,6 +64,7 @@ def test_the_image_loads_in_the_background_and_its_archive_goes(tmp_path, tiny_i
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     started = tasks[0]["hosts"]["localhost"]
     assert started.get("ansible_job_id") and not started.get("finished") and started.get("changed"), started
+    assert not Path(started["results_file"]).exists(), "the load's results file was left behind"
     assert _image_id(ref), "the image did not load"
     assert not archive.exists(), "the image archive was left behind"
     names = [task["task"]["name"] for task in tasks]
@@ -84,3 +85,4 @@ def test_an_archive_that_does_not_load_stops_the_run_with_dockers_words_and_goes
     assert message.startswith("docker load failed on the server (exit code 1): ") and "tar" in message, message
     assert not archive.exists(), "the image archive was left behind"
     assert not _image_id(ref)
+    assert not Path(tasks[0]["hosts"]["localhost"]["results_file"]).exists(), "the load's results file was left behind"
