@@ -18,18 +18,21 @@ class ActionModule(ShellProgramAction):
         "key": {"type": "str", "required": True},
         "path": {"type": "str", "required": True},
         "record": {"type": "bool", "default": False},
+        "read": {"type": "list", "elements": "str", "default": []},
     }
 
     def run_program(self, args, result):
-        key, path, record = args["key"], args["path"], args["record"]
-        problem = key_problem(key) or (None if path.startswith("/") else
-                                       "state_stamp: path must be absolute on the host, got %r" % (path,))
+        key, path, record, read = args["key"], args["path"], args["record"], args["read"]
+        problem = key_problem(key) or next(("state_stamp: %s must be absolute on the host, got %r" % (what, name)
+                                            for what, name in [("path", path)] + [("read", name) for name in read]
+                                            if not name.startswith("/")), None)
         if problem:
             return {**result, "failed": True, "msg": problem}
         # In check mode a record writes nothing: the program only digests the state.
         writes = record and not self._task.check_mode
-        answer = self.send(program(args["script"], path, key if writes else None))
-        found, failure = compare(answer.get("rc"), answer.get("stdout", ""), answer.get("stderr", ""), key, record=record)
+        answer = self.send(program(args["script"], path, key if writes else None, read))
+        found, failure = compare(answer.get("rc"), answer.get("stdout", ""), answer.get("stderr", ""), key, record=record,
+                                 read=read)
         if failure:
             return {**result, "failed": True, "msg": failure}
         return {**result, "changed": False, **found}

@@ -12,12 +12,14 @@ the ``files`` helper, and digests its output and exit status on the host with sh
     stamp: <the stamp file's first line, or nothing>
     state: <64 hex digits>
 
-and, asked to record, first writes ``KEY DIGEST`` to the stamp (umask 077: the folders it makes are 0700 and the
+then, for each file it was asked to read, ``read: N <its content in base64>`` (``read: N -`` when it is not a regular
+file), and, asked to record, first writes ``KEY DIGEST`` to the stamp (umask 077: the folders it makes are 0700 and the
 file 0600; written to a temporary file in the same folder, then renamed over the stamp).
 """
 
 from __future__ import annotations
 
+import base64
 import re
 import shlex
 
@@ -32,7 +34,7 @@ KEY_WORD = re.compile(r"^\S+$")
 DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
 # Exit codes of the program itself (the state script's own status is part of the digest, never an error).
-_NO_SHA256SUM, _NO_WRITE = 70, 71
+_NO_SHA256SUM, _NO_WRITE, _NO_BASE64 = 70, 71, 72
 
 
 def key_problem(key):
@@ -42,9 +44,10 @@ def key_problem(key):
     return None
 
 
-def program(script, path, key=None):
+def program(script, path, key=None, read=()):
     """The shell program that digests the state `script` prints and reads the stamp at `path`; with `key`, it first
-    records `key` and the digest there."""
+    records `key` and the digest there. Each file in `read` is then printed, base64 on one line ("read: N TEXT"), or
+    "read: N -" when it is not a regular file."""
     folder = path.rsplit("/", 1)[0] or "/"
     lines = [
         "{",
@@ -67,24 +70,32 @@ def program(script, path, key=None):
     lines += [
         "printf 'stamp: '; head -n 1 %s 2>/dev/null; echo" % shlex.quote(path),
         'printf \'state: %s\\n\' "$ptd_digest"',
-        "}",
     ]
+    for number, name in enumerate(read):
+        lines.append("if [ -f {0} ]; then printf 'read: {1} '; base64 -w 0 < {0} || exit {2}; echo; else echo 'read: {1} -'; fi"
+                     .format(shlex.quote(name), number, _NO_BASE64))
+    lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def compare(rc, stdout, stderr, key, record=False):
-    """The result (converged, reason, state_digest, and the key compared: the role's later record passes it back) from
-    the program's answer, or (None, message) when it failed."""
-    stamp_line, digest = None, None
+def compare(rc, stdout, stderr, key, record=False, read=()):
+    """The result (converged, reason, state_digest, the key compared: the role's later record passes it back, and the
+    text of each file in `read`, None when it was not there) from the program's answer, or (None, message) when it
+    failed."""
+    stamp_line, digest, found = None, None, {}
     for line in stdout.splitlines():
         if line.startswith("stamp: ") or line == "stamp:":
             stamp_line = line[len("stamp:"):].strip()
         elif line.startswith("state: "):
             digest = line[len("state: "):].strip()
-    if rc != 0 or stamp_line is None or not digest or not DIGEST.match(digest):
+        elif line.startswith("read: "):
+            number, _space, text = line[len("read: "):].partition(" ")
+            found[number] = None if text == "-" else base64.b64decode(text).decode("utf-8", "replace")
+    if rc != 0 or stamp_line is None or not digest or not DIGEST.match(digest) or len(found) != len(read):
         return None, "state_stamp: the state command failed (rc %s): %s" % (rc, (stderr or stdout).strip()[-2000:])
+    contents = {name: found[str(number)] for number, name in enumerate(read)}
     if record:
-        return {"converged": False, "reason": "recorded", "state_digest": digest, "key": key}, None
+        return {"converged": False, "reason": "recorded", "state_digest": digest, "key": key, "contents": contents}, None
     stamp = stamp_line.split()
     if len(stamp) != 2:
         reason = "no stamp"
@@ -94,4 +105,5 @@ def compare(rc, stdout, stderr, key, record=False):
         reason = "state changed"
     else:
         reason = "unchanged"
-    return {"converged": reason == "unchanged", "reason": reason, "state_digest": digest, "key": key}, None
+    return {"converged": reason == "unchanged", "reason": reason, "state_digest": digest, "key": key,
+            "contents": contents}, None

@@ -19,7 +19,7 @@ description:
   - With O(record=true) it writes the stamp, after a full run of the role; the stamp holds only the two digests.
   - Its action plugin sends one shell program over the task's connection (with its C(become)); no Python starts on
     the host, which makes a read about ten times cheaper there than a module run. It needs C(sh), C(stat),
-    C(sha256sum), C(mktemp) and C(head) on the host (coreutils).
+    C(sha256sum), C(mktemp), C(head) and, with O(read), C(base64) on the host (coreutils).
 author:
   - pytrackdat.deploy developers (@pytrackdat)
 extends_documentation_fragment:
@@ -51,6 +51,14 @@ options:
     description: V(false) reads and compares, V(true) writes the stamp for the current state and O(key).
     type: bool
     default: false
+  read:
+    description:
+      - Small text files on the host whose content RV(contents) returns, read by the same command (a role's own
+        records, which it would otherwise read with one more module run). Absolute paths.
+      - The content is returned as it is, so never name a file that holds a secret.
+    type: list
+    elements: path
+    default: []
 notes:
   - Writing the stamp is bookkeeping, not a change to the host's managed state, so it never reports changed.
   - Record only after a run of all the role's tasks that ended without error, with its handlers flushed
@@ -98,6 +106,11 @@ state_digest:
   returned: always
   type: str
   sample: 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae
+contents:
+  description: Each file of O(read) and its text (decoded as UTF-8), or V(null) when it is not a regular file.
+  returned: always
+  type: dict
+  sample: {"/opt/site/deploy-state.json": "{\"site\": \"fieldwork\"}\n", "/opt/site/absent.json": null}
 key:
   description:
     - The O(key) compared (or recorded). A role reads its state with the key of its inputs as they were then, and
@@ -117,16 +130,17 @@ def main():
         argument_spec={"script": {"type": "str", "required": True},
                        "key": {"type": "str", "required": True, "no_log": False},
                        "path": {"type": "path", "required": True},
-                       "record": {"type": "bool", "default": False}},
+                       "record": {"type": "bool", "default": False},
+                       "read": {"type": "list", "elements": "path", "default": []}},
         supports_check_mode=True)
-    key, path, record = module.params["key"], module.params["path"], module.params["record"]
+    key, path, record, read = module.params["key"], module.params["path"], module.params["record"], module.params["read"]
     problem = key_problem(key)
     if problem:
         module.fail_json(msg=problem)
     # In check mode a record writes nothing: the program only digests the state.
     writes = record and not module.check_mode
-    rc, out, err = module.run_command(["/bin/sh", "-c", program(module.params["script"], path, key if writes else None)])
-    result, failure = compare(rc, out, err, key, record=record)
+    rc, out, err = module.run_command(["/bin/sh", "-c", program(module.params["script"], path, key if writes else None, read)])
+    result, failure = compare(rc, out, err, key, record=record, read=read)
     if failure:
         module.fail_json(msg=failure)
     module.exit_json(changed=False, **result)

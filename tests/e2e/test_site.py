@@ -26,36 +26,19 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.e2e import drift, harness, web
+from tests.e2e.server_state import SERVER_STATE
 from tests.e2e.browser import launch as browser_launch, save_and_wait
 
 DOMAIN = harness.DOMAIN
 STATE = {}
 GENERATE_TASK = harness.GENERATE_TASK
+RECREATE_ALL = "Run docker compose up, recreating every container (new code, images on the server)"
 # What the browser enters: one row in each table of the design (the sample points at the site).
 SITE_ROW = {"site_name": "Browser-Creek", "latitude": "45.4215296"}
 SAMPLE_ROW = {"date": "2026-06-15", "sex": "F", "site": "Browser-Creek"}
 # PyTrackDat names each design table's model PyTrackDat<Table>: admin URLs /core/pytrackdat<table>/.
 TABLES = ["pytrackdatsample", "pytrackdatsite"]
 SCREENSHOT = harness.REPO / "docs" / "screenshot.png"
-
-# Runs on the server (python3 as root through sudo, the database opened read-only): the records, the site table's
-# columns, the deployed state, the PyTrackDat snapshots and the backup archives, as JSON.
-SERVER_STATE = r"""
-import json, os, sqlite3, sys
-site_dir, backups = sys.argv[1], sys.argv[2]
-db = sqlite3.connect("file:%s/data/db.sqlite3?mode=ro" % site_dir, uri=True)
-q = lambda sql: [list(row) for row in db.execute(sql).fetchall()]
-print(json.dumps({
-    "sites": q("select site_name, cast(latitude as text) from core_pytrackdatsite order by 1"),
-    "samples": q("select id, date, sex, site_id from core_pytrackdatsample order by 1"),
-    "counts": {t: q("select count(*) from " + t)[0][0] for t in ("core_pytrackdatsite", "core_pytrackdatsample")},
-    "site_columns": [row[1] for row in db.execute("pragma table_info(core_pytrackdatsite)")],
-    "snapshot_rows": q("select count(*) from snapshot_manager_snapshot")[0][0],
-    "snapshots": sorted(os.listdir(site_dir + "/data/snapshots")),
-    "backups": sorted(n for n in os.listdir(backups) if n.endswith(".tar.gz")) if os.path.isdir(backups) else [],
-    "state": json.load(open(site_dir + "/deploy-state.json")),
-}))
-"""
 
 
 def _require(step):
@@ -132,7 +115,7 @@ def test_first_run_provisions_sets_up_and_deploys(droplet_site, artifacts, measu
     load = run.output.index("TASK [pytrackdat.deploy.pytrackdat_app : Load the images on the server in the background (zstd)]")
     assert load < run.output.index("TASK [pytrackdat.deploy.pytrackdat_app : Install Caddy and curl from the distribution]") \
         < run.output.index("TASK [pytrackdat.deploy.pytrackdat_app : Wait until the images are loaded on the server]") \
-        < run.output.index("TASK [pytrackdat.deploy.pytrackdat_app : Run docker compose up]"), run.log_path
+        < run.output.index(f"TASK [pytrackdat.deploy.pytrackdat_app : {RECREATE_ALL}]"), run.log_path
     measurements["background_load_seconds"] = run.background_load_seconds()
     assert measurements["background_load_seconds"] > 0, run.log_path
     # site.yml, control build mode: a play before the setup checks the bundle and starts the image build in the
@@ -372,6 +355,26 @@ def test_redeploy_of_the_same_design_regenerated_keeps_every_record_and_the_site
     new_backups = sorted(set(after["backups"]) - set(before["backups"]))
     assert len(new_backups) == 1 and "pre-deploy" in new_backups[0], new_backups
     assert web.get(address, "/login/", cafile)[0] == 200
+    # The backups were as their last full run left them: their schedule, already accepted, is not judged again.
+    assert "Check the timer's schedule with systemd-analyze" not in run.output, run.log_path
+    # New code: every container was recreated by one docker compose command (no module's reads around it).
+    assert re.search(rf"TASK \[pytrackdat\.deploy\.pytrackdat_app : {re.escape(RECREATE_ALL)}\] \*+\n[^\n]*\nchanged: ",
+                     run.output), run.log_path
+
+
+def test_a_new_bundle_with_a_bad_backup_schedule_is_refused_before_anything_changes(droplet_site, artifacts):
+    """The redeploy above skipped systemd-analyze: the backups were as their last full run left them, with the same
+    schedule. A changed schedule changes the backup role's key, so a careless one is still judged before the new
+    bundle (another generation) is copied or any backup is taken."""
+    before = _server(droplet_site)
+    run = harness.run_playbook("deploy.yml", droplet_site["inventory"], droplet_site["env"], artifacts / "schedule-refused.log",
+                               extra_args=["-e", "pytrackdat_app_admin_email=schedule-test@example.test",
+                                           "-e", "pytrackdat_backup_on_calendar=3am"])
+    _never_printed(run, droplet_site["password"])
+    assert run.rc != 0, run.log_path
+    assert "pytrackdat_backup_on_calendar '3am' is not a systemd OnCalendar expression" in run.output, run.tail(30)
+    assert "Copy the new bundle to the server" not in run.output and "Traceback" not in run.output, run.log_path
+    assert _server(droplet_site) == before, "a refused deploy must change nothing on the server"
 
 
 def test_changed_design_without_the_opt_in_is_refused_and_nothing_changes(droplet_site, artifacts, measurements):

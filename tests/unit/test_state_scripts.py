@@ -42,11 +42,24 @@ def tasks_in(items, inherited=None):
         yield task, delegated
 
 
+# pytrackdat.deploy.put_files names its files in a dict, here the keys a `files: "{{ {...} }}"` expression builds:
+# `PATH | basename` (the file PATH) or `NAME ~ '.suffix'` (DEST/NAME.suffix).
+PUT_FILES_KEY = re.compile(r"[{,]\s*([\w.]+)\s*(?:\|\s*(basename)|~\s*'([^']*)')\s*:")
+
+
+def put_files_targets(args):
+    for name, basename, suffix in PUT_FILES_KEY.findall(str(args.get("files", ""))):
+        yield "{{ %s }}" % name if basename else "%s/{{ %s }}%s" % (args.get("dest"), name, suffix)
+
+
 def written_paths(role):
     for path in sorted((REPO / "roles" / role / "tasks").glob("*.yml")):
         if path.name in OTHER_ENTRY_POINTS.get(role, ()):
             continue
         for task, delegated in tasks_in(yaml.safe_load(path.read_text())):
+            if isinstance(task.get("pytrackdat.deploy.put_files"), dict) and delegated != "localhost":
+                for target in put_files_targets(task["pytrackdat.deploy.put_files"]):
+                    yield path.name, task["name"], target
             for module, option in WRITERS.items():
                 args = task.get(module)
                 if not isinstance(args, dict) or delegated == "localhost" or args.get("state") == "absent":

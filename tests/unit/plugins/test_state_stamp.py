@@ -152,3 +152,18 @@ def test_converge_key_follows_inputs_role_files_filters_and_tests(role):
 def test_converge_key_refuses_a_missing_role(tmp_path):
     with pytest.raises(AnsibleFilterError, match="not a folder"):
         converge_key({}, str(tmp_path / "nope"))
+
+
+def test_read_returns_each_files_text_in_the_same_command(managed, tmp_path):
+    """A role's own record (deploy-state.json) comes back with the stamp, instead of a slurp's module run: the text of
+    each file, None for one that is not there, in the order asked, and on a record too."""
+    record = tmp_path / "deploy-state.json"
+    record.write_text('{"site": "fieldwork", "note": "caf\u00e9"}\n', encoding="utf-8")
+    names = [str(record), str(tmp_path / "absent.json"), str(tmp_path)]
+    answer = call_module(state_stamp, {"script": managed["script"], "key": "k1", "path": managed["path"], "read": names})
+    assert answer["contents"] == {names[0]: '{"site": "fieldwork", "note": "caf\u00e9"}\n', names[1]: None, names[2]: None}
+    assert answer["state_digest"] == stamp(managed)["state_digest"], "reading files must not change the state digest"
+    recorded = call_module(state_stamp, {"script": managed["script"], "key": "k1", "path": managed["path"], "record": True,
+                                         "read": names[:1]})
+    assert recorded["contents"] == {names[0]: '{"site": "fieldwork", "note": "caf\u00e9"}\n'}
+    assert stamp(managed)["contents"] == {}
