@@ -15,7 +15,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 ROLES = sorted(p.parent.parent.name for p in REPO.glob("roles/*/templates/state.sh.j2"))
 WRITERS = {"ansible.builtin.template": "dest", "ansible.builtin.copy": "dest", "ansible.builtin.file": "path",
-           "ansible.builtin.lineinfile": "path", "ansible.posix.sysctl": "sysctl_file"}
+           "ansible.builtin.lineinfile": "path", "ansible.posix.sysctl": "sysctl_file", "pytrackdat.deploy.upload": "dest"}
 # Written on the server but deliberately not state: the image archive, copied, loaded and removed in one go; the
 # backup role's staging folders. (The SSH probe's folder is made and removed by its one shell command.)
 TRANSIENT = {"{{_pytrackdat_app_server_archive}}{{_pytrackdat_app_image_suffix}}",
