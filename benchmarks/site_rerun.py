@@ -125,18 +125,15 @@ def update_reason(data):
     if not first or update is None or update / first <= 0.15:
         return []
     return ["- *Same-design update against the first run (target <= 0.15x; <= 30 s is met).* make e2e of %s: %.1f s "
-            "against a first run of %.1f s (%.2fx). The update did not get slower: 13.3 s at 19:12 against a first "
-            "run of 118.8 s (0.11x), 13.0-13.4 s in the three make e2e runs after 21:50. The first run got faster, so "
-            "the same update is a larger share of it. Of the update, PyTrackDat's generator takes about %.1f s (the test "
-            "regenerates the bundle with another admin e-mail) and `docker compose up`, recreating the site's "
-            "containers on the new code, about 2.8 s; the rest is about 25 module runs (the deployed state read, the "
-            "design compared, the pre-update backup, the code swapped, the state recorded) at about 0.23 s each. For "
-            "0.15x of this first run the update would have to take %.1f s. Next: the app role's two state reads (site "
-            "and platform) in one command, the backup role's schedule check skipped while its inputs are as the last "
-            "full run checked them, and an update's image part (about 20 tasks, all skipped or reads when no image "
-            "changed) behind one include."
-            % (data.get("date", "?"), update, first, update / first, data.get("generate_again_seconds") or 0,
-               0.15 * first)]
+            "against a first run of %.1f s (%.2fx); for 0.15x the update would have to take %.1f s. Of the update, "
+            "PyTrackDat's generator takes %.1f s (the test regenerates the bundle with another admin e-mail) and the "
+            "containers need about 1.3 s from `docker compose up` to answering /login/ on the new code (measured inside "
+            "the droplet, update-fewer-runs-ab.md); the rest is about 20 module runs and a dozen reads without Python. "
+            "The ratio moves with the machine's load, as both runs share its 2 cores with the droplet. Next: the admin "
+            "password check and the pre-update backup in one command on the server, and the install's look for the "
+            "deployed code folded into the state read."
+            % (data.get("date", "?"), update, first, update / first, 0.15 * first,
+               data.get("generate_again_seconds") or 0)]
 
 
 def reasons(data, multi):

@@ -9,7 +9,7 @@ version_added: 0.4.0
 description:
   - M(ansible.builtin.copy) costs a file about five round trips to the host and two Python module runs (a stat, a
     temporary folder, the transfer, the copy, the clean-up). This module's action plugin sends the host one shell
-    program that holds the file, compares it with the host's copy by SHA-256, and writes it only when they differ:
+    program that holds the file, compares it with the host's copy by SHA-256, and writes it only when they differ,
     through a private temporary file (mode 0600) in the destination's folder, checked against the SHA-256, then
     renamed over the destination. A destination that is a symbolic link is replaced, never followed.
   - The file travels base64-encoded on the program's standard input, never on a command line or in the task's
