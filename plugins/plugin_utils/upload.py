@@ -26,6 +26,7 @@ def program(dest, digest, mode, owner=None, group=None, data=None):
     """The shell program that puts `data` (bytes, whose SHA-256 is `digest`) at `dest` with `mode`, `owner` and
     `group`; without data (check mode) it only says what it would do."""
     wanted = "%s %s %s" % (oct(int(mode, 8))[2:], owner or "-", group or "-")
+    shown = "%a " + ("%U" if owner else "-") + " " + ("%G" if group else "-")  # stat's format for the same three
     folder = dest.rsplit("/", 1)[0] or "/"
     lines = [
         "{",
@@ -35,8 +36,7 @@ def program(dest, digest, mode, owner=None, group=None, data=None):
         # two as '-' when the task does not set them).
         'ptd_have=""; ptd_attrs=""',
         'if [ -f "$ptd_dest" ] && [ ! -L "$ptd_dest" ]; then ptd_have=$(sha256sum < "$ptd_dest") || exit 1; '
-        'ptd_have=${ptd_have%% *}; ptd_attrs=$(stat -c ' + shlex.quote("%a " + ("%U" if owner else "-") + " "
-                                                            + ("%G" if group else "-")) + ' -- "$ptd_dest") || exit 1; fi',
+        'ptd_have=${ptd_have%% *}; ptd_attrs=$(stat -c ' + shlex.quote(shown) + ' -- "$ptd_dest") || exit 1; fi',
         'ptd_fix() { chmod %s "$1" && { [ -z %s ] || chown %s "$1"; } && { [ -z %s ] || chgrp %s "$1"; }; }'
         % (mode, shlex.quote(owner or ""), shlex.quote(owner or "-"), shlex.quote(group or ""), shlex.quote(group or "-")),
     ]

@@ -10,6 +10,7 @@ their tasks template, on the same pairs: the same bundle again, the same design 
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -55,7 +56,7 @@ def task(path, name):
 
 def render(text, **variables):
     env = jinja2.Environment(undefined=jinja2.StrictUndefined)
-    env.filters.update(to_json=json.dumps, basename=os.path.basename)
+    env.filters.update(to_json=json.dumps, basename=os.path.basename, quote=shlex.quote)
     env.tests.update(changed=lambda result: bool(result.get("changed")))
     return env.from_string(text).render(**variables)
 
@@ -135,7 +136,10 @@ def server_gate(world, old, new, tmp_path):
                  "_pytrackdat_backup_incoming": {"changed": True},
                  "_pytrackdat_backup_new_bundle_path": world["info"][new]["release"]["path"],
                  "_pytrackdat_backup_carried_file": tmp_path / "no-carry-over.json"}
-    argv = [render(arg, **variables) for arg in look["ansible.builtin.command"]["argv"]]
+    # The raw command as the task templates it: its script and arguments (task vars), quoted into one command line.
+    script = render(look["vars"]["_script"], **variables)
+    args = [render(arg, **variables) for arg in look["vars"]["_args"]]
+    argv = ["sh", "-c", render(look["ansible.builtin.raw"], _script=script, _args=args)]
     shim = tmp_path / "bin"
     shim.mkdir(exist_ok=True)
     if not (shim / "python3").exists():

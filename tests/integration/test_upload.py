@@ -47,7 +47,7 @@ def test_the_file_arrives_private_and_a_rerun_writes_nothing(tmp_path, bundle):
     placed = dest / "site.zip"
     assert placed.read_bytes() == bundle.read_bytes() and _mode(placed) == 0o600 and _mode(dest) == 0o700
     assert first["dest"] == str(placed) and first["size"] == bundle.stat().st_size and len(first["checksum"]) == 64
-    assert [name for name in os.listdir(dest)] == ["site.zip"], "a temporary file was left behind"
+    assert os.listdir(dest) == ["site.zip"], "a temporary file was left behind"
     rc, again = _upload(tmp_path, bundle, placed)
     assert rc == 0 and not again["changed"] and not again["written"], again
 
