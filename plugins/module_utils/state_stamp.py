@@ -106,4 +106,4 @@ def compare(rc, stdout, stderr, key, record=False, read=()):
     else:
         reason = "unchanged"
     return {"converged": reason == "unchanged", "reason": reason, "state_digest": digest, "key": key,
-            "contents": contents}, None
+            "state_unchanged": len(stamp) == 2 and stamp[1] == digest, "contents": contents}, None

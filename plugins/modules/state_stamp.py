@@ -106,6 +106,14 @@ state_digest:
   returned: always
   type: str
   sample: 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae
+state_unchanged:
+  description:
+    - True when the state is as the last full run recorded it, whatever the inputs (RV(reason) may be V(inputs
+      changed)): every file the script lists has the content, mode and owner that run left. A role may then skip
+      writing a file whose new content it finds equal to the content O(read) returned.
+  returned: when O(record=false)
+  type: bool
+  sample: true
 contents:
   description: Each file of O(read) and its text (decoded as UTF-8), or V(null) when it is not a regular file.
   returned: always

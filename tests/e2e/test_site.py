@@ -357,6 +357,10 @@ def test_redeploy_of_the_same_design_regenerated_keeps_every_record_and_the_site
     assert web.get(address, "/login/", cafile)[0] == 200
     # The backups were as their last full run left them: their schedule, already accepted, is not judged again.
     assert "Check the timer's schedule with systemd-analyze" not in run.output, run.log_path
+    # The state read brought back the override (the same one, on a server as the last full run left it) and manage.py:
+    # neither is written or looked for again.
+    for task in ("Write the compose override", "Look for installed code"):
+        assert re.search(rf"TASK \[pytrackdat\.deploy\.pytrackdat_app : {task}[^\n]*\n[^\n]*\nskipping: ", run.output), task
     # New code: every container was recreated by one docker compose command (no module's reads around it).
     assert re.search(rf"TASK \[pytrackdat\.deploy\.pytrackdat_app : {re.escape(RECREATE_ALL)}\] \*+\n[^\n]*\nchanged: ",
                      run.output), run.log_path

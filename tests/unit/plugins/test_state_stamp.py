@@ -37,7 +37,7 @@ def test_no_stamp_then_recorded_then_converged(managed):
     assert (first["converged"], first["reason"], first["changed"], first["key"]) == (False, "no stamp", False, "k1")
     recorded = stamp(managed, key=first["key"], record=True)
     assert recorded["changed"] is False and recorded["state_digest"] == first["state_digest"]
-    assert stamp(managed) == {**first, "converged": True, "reason": "unchanged"}
+    assert stamp(managed) == {**first, "converged": True, "reason": "unchanged", "state_unchanged": True}
 
 
 def test_stamp_file_and_folder_are_private_and_hold_only_digests(managed):
@@ -167,3 +167,15 @@ def test_read_returns_each_files_text_in_the_same_command(managed, tmp_path):
                                          "read": names[:1]})
     assert recorded["contents"] == {names[0]: '{"site": "fieldwork", "note": "caf\u00e9"}\n'}
     assert stamp(managed)["contents"] == {}
+
+
+def test_state_unchanged_tells_a_changed_input_from_a_changed_state(managed):
+    """New inputs on a host as the last full run left it (a same-design update) against a file changed behind the
+    role's back: only the first lets a role skip a write whose content it finds equal."""
+    assert stamp(managed)["state_unchanged"] is False  # no stamp yet
+    stamp(managed, record=True)
+    new_inputs = stamp(managed, key="k2")
+    assert (new_inputs["reason"], new_inputs["state_unchanged"]) == ("inputs changed", True)
+    managed["target"].chmod(0o640)
+    drifted = stamp(managed, key="k2")
+    assert (drifted["reason"], drifted["state_unchanged"]) == ("inputs changed", False)
