@@ -109,7 +109,7 @@ state_digest:
 state_unchanged:
   description:
     - True when the state is as the last full run recorded it, whatever the inputs (RV(reason) may be V(inputs
-      changed)): every file the script lists has the content, mode and owner that run left. A role may then skip
+      changed)). Every file the script lists then has the content, mode and owner that run left, so a role may skip
       writing a file whose new content it finds equal to the content O(read) returned.
   returned: when O(record=false)
   type: bool
