@@ -27,6 +27,9 @@ def program(dest, digest, mode, owner=None, group=None, data=None):
     `group`; without data (check mode) it only says what it would do."""
     wanted = "%s %s %s" % (oct(int(mode, 8))[2:], owner or "-", group or "-")
     shown = "%a " + ("%U" if owner else "-") + " " + ("%G" if group else "-")  # stat's format for the same three
+    # What puts the mode, owner and group on a file: chown and chgrp only for what the task sets.
+    setters = [("chown", owner), ("chgrp", group)]
+    fix = " && ".join(['chmod %s "$1"' % mode] + ['%s %s "$1"' % (cmd, shlex.quote(name)) for cmd, name in setters if name])
     folder = dest.rsplit("/", 1)[0] or "/"
     lines = [
         "{",
@@ -37,8 +40,7 @@ def program(dest, digest, mode, owner=None, group=None, data=None):
         'ptd_have=""; ptd_attrs=""',
         'if [ -f "$ptd_dest" ] && [ ! -L "$ptd_dest" ]; then ptd_have=$(sha256sum < "$ptd_dest") || exit 1; '
         'ptd_have=${ptd_have%% *}; ptd_attrs=$(stat -c ' + shlex.quote(shown) + ' -- "$ptd_dest") || exit 1; fi',
-        'ptd_fix() { chmod %s "$1" && { [ -z %s ] || chown %s "$1"; } && { [ -z %s ] || chgrp %s "$1"; }; }'
-        % (mode, shlex.quote(owner or ""), shlex.quote(owner or "-"), shlex.quote(group or ""), shlex.quote(group or "-")),
+        "ptd_fix() { %s; }" % fix,
     ]
     if data is None:
         lines += [
