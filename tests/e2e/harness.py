@@ -219,7 +219,7 @@ GENERATE_TASK = "Generate the bundle with PyTrackDat's generator"
 # and PyTrackDat take (the droplet's boot, the generator).
 UNAVOIDABLE = {
     "apt": ["Install sudo, OpenSSH, ufw, fail2ban", "Install Docker and Compose v2 from", "Install Docker Engine, CLI",
-            "Install Caddy and curl from the distribution"],
+            "Install Caddy and curl from the distribution", "Refresh apt's package lists and install"],
     "image": ["Build each image", "Build the runtime image", "Save the changed images on the control node",
               "Copy the image archive to the server", "Load the images on the server"],
     "droplet": ["Create the droplet and wait until it is active"],
