@@ -145,7 +145,8 @@ def plain_host(state_dir, ssh_key):
                        check=True, timeout=600, capture_output=True)
         # A careless user's server: apt's lists emptied minutes ago (as guides to freeing disk space say), so they
         # look fresh to the roles' cache_valid_time and name no package; server_setup must refresh them (its rescue).
-        subprocess.run(["docker", "exec", name, "sh", "-c", "rm -rf /var/lib/apt/lists/*"], check=True, timeout=60)
+        subprocess.run(["docker", "exec", name, "sh", "-c", "rm -rf /var/lib/apt/lists/* && touch /var/lib/apt/lists"],
+                       check=True, timeout=60)
         yield {"address": address, "name": name}
     finally:
         harness.close_shared_ssh(state_dir)
