@@ -88,7 +88,11 @@ def first_run_reason(data):
             "installed (first-run-background-load-ab.md); on Debian, no recommended packages (apt-recommends-ab.md). "
             "Cut on 2026-12-05: the roles' read-only commands run with raw, the bundle goes to the server in one "
             "upload command, and the new code's containers start with one docker compose command: side by side "
-            "0.98x median, within this machine's run-to-run noise of 13 s (first-run-raw-reads-ab.md). "
+            "0.98x median, within this machine's run-to-run noise of 13 s (first-run-raw-reads-ab.md). Then Caddy's "
+            "site and ufw configured while the images load on the server, the image save skipped when the background "
+            "build saved the archive, docker's users read with raw: about 1.5 s by the tasks' own times, 0.87x median "
+            "side by side but within the noise (first-run-front-window-ab.md). The image's load on the server (10-13 s "
+            "here for 0.5 GB) is now the longest wait: no task of the app role is left to run beside it. "
             "On this machine the control node, the droplet and apt share 2 cores, so work moved beside other work "
             "slows it: on a real droplet they are different machines. Tried and not taken: Mitogen 0.3.54 (a Python "
             "kept running on the server, so modules skip that compile). With host key checking on it refuses a new "
@@ -98,7 +102,9 @@ def first_run_reason(data):
             "after 8 SSH connections within a second while probing the admin user that does not exist yet. Next: "
             "about 0.3-0.5 s each, ufw's two config lines in its one command, the Compose version read once for both "
             "roles, the docker drop-in's reload folded into the start, the control node's build folder and unpack in "
-            "one step; fewer module runs beyond those mean scripts that lose check mode and drift reports."
+            "one step; the backup role's install (about 2 s) beside the image load, which means splitting the app "
+            "role around the load in the deploy play; fewer module runs beyond those mean scripts that lose check "
+            "mode and drift reports."
             % (data.get("date", "?"), first, parts.get("apt", 0), parts.get("image", 0), ratio, parts.get("droplet", 0),
                parts.get("generate", 0), overlapped, floor, floor / base, budget, room, costs[0], costs[1])]
 
