@@ -43,6 +43,10 @@ def _with_vars(task, extra):
 
 def _run(tmp_path, dockerfile, ref):
     save = _tasks(TASKS / "images_control.yml", [SAVE])[0]
+    # The block around the save names the archive that is sent: the background job's, or the one the save wrote.
+    ship = next(task for task in yaml.safe_load((TASKS / "images_control.yml").read_text())
+                if task.get("name") == "Ship the changed images")
+    sent = {"name": "Show the archive sent", "ansible.builtin.debug": {"var": "_pytrackdat_app_archive_sent"}}
     context = tmp_path / "build" / "site" / "ctx"
     context.mkdir(parents=True, exist_ok=True)
     (context / "Dockerfile").write_text(dockerfile)
@@ -61,8 +65,8 @@ def _run(tmp_path, dockerfile, ref):
         + [{"name": "Show the ids", "ansible.builtin.debug": {"var": "_pytrackdat_app_local_ids"}}]
         # The deploy play's save: it takes the background job's archive for the server that lacks that image (and
         # reads zstd: Docker 23 or later), and saves afresh otherwise (a server with an older Docker gets a plain archive).
-        + [_with_vars(save, {"_pytrackdat_app_ship_images": [ref], "_pytrackdat_app_server_zstd": zstd})
-           for zstd in (True, False)] + _tasks(TASKS / "images_build.yml", [LOOK]),
+        + [_with_vars(task, {**ship["vars"], "_pytrackdat_app_ship_images": [ref], "_pytrackdat_app_server_zstd": zstd})
+           for zstd in (True, False) for task in (save, sent)] + _tasks(TASKS / "images_build.yml", [LOOK]),
     }]
     proc = run_local_play(tmp_path, play, timeout=600)
     return proc, tmp_path / "build" / "images-localhost.tar.zst"
@@ -95,10 +99,13 @@ def test_the_background_build_gives_the_image_and_its_archive(tmp_path, image_re
     with tarfile.open(tmp_path / "images.tar") as saved:
         manifest = json.load(saved.extractfile("manifest.json"))
     assert [entry["RepoTags"] for entry in manifest] == [[image_ref]], manifest
-    taken, fresh = (tasks[index]["hosts"]["localhost"] for index in (5, 6))
-    assert taken["stdout"] == f"{archive}" and "then echo" in taken["cmd"] and "if true;" in taken["cmd"], taken
-    assert fresh["stdout"] == str(archive)[:-len(".zst")] and "if false;" in fresh["cmd"], fresh
-    assert tasks[7]["hosts"]["localhost"]["ansible_facts"]["_pytrackdat_app_local_runtime"] == {"rc": 0, "stdout": image_id}
+    taken, taken_sent, fresh, fresh_sent = (tasks[index]["hosts"]["localhost"] for index in (5, 6, 7, 8))
+    # Docker 23+ on the server: the background job's archive goes as it is, and no save runs.
+    assert taken.get("skipped") and taken_sent["_pytrackdat_app_archive_sent"] == f"{archive}", (taken, taken_sent)
+    # An older Docker there: a plain archive is saved afresh, and that one is sent.
+    assert fresh["stdout"] == str(archive)[:-len(".zst")] and "if false &&" in fresh["cmd"], fresh
+    assert fresh_sent["_pytrackdat_app_archive_sent"] == fresh["stdout"], fresh_sent
+    assert tasks[9]["hosts"]["localhost"]["ansible_facts"]["_pytrackdat_app_local_runtime"] == {"rc": 0, "stdout": image_id}
 
 
 def test_a_failed_background_build_stops_the_run_at_the_wait_with_dockers_error(tmp_path, image_ref):
