@@ -8,7 +8,7 @@ and the module's payload), which on several droplets at once is most of what the
 
 from __future__ import annotations
 
-from ansible_collections.pytrackdat.deploy.plugins.module_utils.state_stamp import compare, key_problem, program
+from ansible_collections.pytrackdat.deploy.plugins.module_utils.state_stamp import args_problem, compare, program
 from ansible_collections.pytrackdat.deploy.plugins.plugin_utils.shell_action import ShellProgramAction
 
 
@@ -23,9 +23,7 @@ class ActionModule(ShellProgramAction):
 
     def run_program(self, args, result):
         key, path, record, read = args["key"], args["path"], args["record"], args["read"]
-        problem = key_problem(key) or next(("state_stamp: %s must be absolute on the host, got %r" % (what, name)
-                                            for what, name in [("path", path)] + [("read", name) for name in read]
-                                            if not name.startswith("/")), None)
+        problem = args_problem(key, path, read)
         if problem:
             return {**result, "failed": True, "msg": problem}
         # In check mode a record writes nothing: the program only digests the state.

@@ -37,11 +37,13 @@ DIGEST = re.compile(r"^[0-9a-f]{64}$")
 _NO_SHA256SUM, _NO_WRITE, _NO_BASE64 = 70, 71, 72
 
 
-def key_problem(key):
-    """Why a key cannot be used (it is written to the stamp as one word), or None."""
+def args_problem(key, path, read=()):
+    """Why the arguments cannot be used, or None: the key is written to the stamp as one word, and the stamp and the
+    files to read are paths on the host, so absolute (the action and the module check the same)."""
     if not isinstance(key, str) or not KEY_WORD.match(key):
         return "state_stamp: key must be one word (a digest), got %r" % (key,)
-    return None
+    return next(("state_stamp: %s must be absolute on the host, got %r" % (what, name)
+                 for what, name in [("path", path)] + [("read", name) for name in read] if not name.startswith("/")), None)
 
 
 def program(script, path, key=None, read=()):

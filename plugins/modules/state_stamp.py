@@ -130,7 +130,7 @@ key:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.pytrackdat.deploy.plugins.module_utils.state_stamp import compare, key_problem, program
+from ansible_collections.pytrackdat.deploy.plugins.module_utils.state_stamp import args_problem, compare, program
 
 
 def main():
@@ -142,7 +142,7 @@ def main():
                        "read": {"type": "list", "elements": "path", "default": []}},
         supports_check_mode=True)
     key, path, record, read = module.params["key"], module.params["path"], module.params["record"], module.params["read"]
-    problem = key_problem(key)
+    problem = args_problem(key, path, read)
     if problem:
         module.fail_json(msg=problem)
     # In check mode a record writes nothing: the program only digests the state.

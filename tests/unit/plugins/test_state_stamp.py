@@ -116,6 +116,15 @@ def test_a_key_with_spaces_is_refused(managed):
     assert result["failed"] and "one word" in result["msg"]
 
 
+@pytest.mark.parametrize("option", ["path", "read"])
+def test_a_relative_stamp_or_read_path_is_refused(managed, option):
+    args = {"script": managed["script"], "key": "k1", "path": managed["path"]}
+    args.update({"path": "stamps/role.stamp"} if option == "path" else {"read": ["etc/deploy-state.json"]})
+    result = call_module(state_stamp, args)
+    assert result["failed"] and f"{option} must be absolute on the host" in result["msg"], result
+    assert not os.path.exists("stamps"), "nothing is written before the arguments are checked"
+
+
 @pytest.fixture
 def role(tmp_path):
     """collection/roles/r with a template, and collection/plugins/filter and plugins/test with a filter and a test."""
